@@ -1,0 +1,173 @@
+/**
+ * The local stand-in for API Gateway: a Node HTTP server that routes like the deployed HTTP API,
+ * turns each request into the same payload v2 event and calls the same Lambda handler.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { ReceiverHandler } from '../lambda/app.ts';
+import { CALLBACK_PATHS } from '../lambda/callback-command.ts';
+import { errorResponse } from '../lambda/openim-response.ts';
+import { type RouteKey, toHttpApiEvent } from './http-api-event.ts';
+
+/** Options for {@link createReceiverServer}. */
+export interface ReceiverServerOptions {
+  /** The Lambda handler to call for each request. */
+  readonly handler: ReceiverHandler;
+  /** Largest body accepted, in bytes. @default 6 MiB, Lambda's limit for a synchronous event */
+  readonly maxBodyBytes?: number;
+  /** Time allowed to receive a whole request, in ms. @default 30_000 (OpenIM's cap is 15 s) */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Lambda's 6 MB limit on a synchronous invocation's payload. */
+const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** The context the handler gets; nothing in the receiver reads more than these fields. */
+function localContext(requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'openim-callback-receiver-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:openim-callback-receiver-local',
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Writes a handler result (or an OpenIM-shaped error) to the socket. */
+function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  if (response.headersSent) return;
+  const body = result.body ?? '';
+  response.writeHead(result.statusCode ?? 200, {
+    ...result.headers,
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
+/** Reads the whole body, or returns `undefined` as soon as it passes `limit` bytes. */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(request.headers['content-length']);
+  if (declared > limit) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The route key a request matches, as API Gateway would match it, or why it matches none. */
+function matchRoute(method: string, path: string): RouteKey | 404 | 405 {
+  if (!(CALLBACK_PATHS as readonly string[]).includes(path)) return 404;
+  if (method !== 'POST') return 405;
+  return `POST ${path}` as RouteKey;
+}
+
+/** The local receiver's HTTP server. */
+export interface ReceiverServer {
+  /** The underlying Node server. */
+  readonly server: Server;
+  /** Starts listening; resolves with the bound address (pass port 0 for any free port). */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /**
+   * Stops taking connections and resolves once every request in flight has been answered.
+   * Connections still open after `graceMs` are cut.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Creates (but does not start) the local receiver's HTTP server. */
+export function createReceiverServer({
+  handler,
+  maxBodyBytes = LAMBDA_PAYLOAD_BYTES,
+  requestTimeoutMs = 30_000,
+}: ReceiverServerOptions): ReceiverServer {
+  const serve = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const method = request.method ?? 'GET';
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const route = matchRoute(method, path);
+    if (route === 404) {
+      return send(response, errorResponse(404, 'Not found', `no route for ${method} ${path}`));
+    }
+    if (route === 405) {
+      return send(response, errorResponse(405, 'Method not allowed', 'OpenIM posts callbacks'));
+    }
+    const body = await readBody(request, maxBodyBytes);
+    if (body === undefined) {
+      response.setHeader('connection', 'close');
+      return send(
+        response,
+        errorResponse(413, 'The request body is too large', `at most ${maxBodyBytes} bytes`),
+      );
+    }
+    const event = toHttpApiEvent(
+      {
+        method,
+        url: request.url ?? '/',
+        headers: request.headers,
+        body,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+      },
+      route,
+    );
+    const result = await handler(event, localContext(event.requestContext.requestId));
+    // Once the server is closing, keep-alive clients must not send more on this connection.
+    if (!server.listening) response.shouldKeepAlive = false;
+    send(response, result);
+  };
+
+  const server = createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: 10_000 },
+    (req, res) => {
+      serve(req, res).catch(() => {
+        // The handler answers every error itself; this is a failure of the server around it.
+        send(res, errorResponse(500, 'Internal error', 'the local server failed'));
+      });
+    },
+  );
+
+  // Malformed HTTP never reaches a handler: answer it in OpenIM's shape and drop the connection.
+  server.on('clientError', (_error, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const text =
+      errorResponse(400, 'Malformed HTTP request', 'the request is not valid HTTP/1.1').body ?? '';
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    async listen(port, host) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return server.address() as AddressInfo;
+    },
+    close(graceMs = 10_000) {
+      closing ??= new Promise<void>((resolve) => {
+        // Stop accepting; requests in flight finish and are answered, then their sockets close.
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+      });
+      return closing;
+    },
+  };
+}

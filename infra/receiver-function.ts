@@ -1,0 +1,119 @@
+/**
+ * The receiver's Lambda function: `lambda/handler.ts` bundled by esbuild into one ESM file with the
+ * AWS SDK inside, its own log group, and a role that may write its logs and put items into the
+ * messages table, nothing more.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { LogLevel } from './settings.ts';
+
+/** The repository root, which holds `package-lock.json` and the `lambda/` sources. */
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The service name in every log line, as in `lambda/handler.ts`. */
+const SERVICE_NAME = 'openim-callback-receiver';
+
+/**
+ * Lets CommonJS packages in the ESM bundle call `require` (for Node built-ins), which ESM output
+ * does not define.
+ */
+const CJS_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** Properties of {@link ReceiverFunction}. */
+export interface ReceiverFunctionProps {
+  /** The messages table; the function may only put items into it. */
+  readonly table: Pick<ITable, 'tableArn' | 'tableName'>;
+  /**
+   * Days the function's log group keeps its logs.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Days each record lives before DynamoDB's TTL deletes it, passed as `TTL_DAYS`. Only set this
+   * when the table has TTL on.
+   * @default undefined (records are kept forever and `TTL_DAYS` is not set)
+   */
+  readonly ttlDays?: number | undefined;
+  /**
+   * The Powertools log level, passed as `POWERTOOLS_LOG_LEVEL`.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+}
+
+/** The Lambda function that turns each OpenIM callback into a record. */
+export class ReceiverFunction extends Construct {
+  /** The function. */
+  readonly function: NodejsFunction;
+  /** The function's log group. */
+  readonly logGroup: LogGroup;
+  /** The function's execution role. */
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: ReceiverFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetentionDays ?? 30,
+      // Logs are operational and expire anyway; the records live in the table.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An own role instead of AWSLambdaBasicExecutionRole, whose log permissions cover every log
+    // group in the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'OpenIM callback receiver: write its own logs, put items into its table',
+    });
+    this.logGroup.grantWrite(this.role);
+    // Not table.grantWriteData(): that also allows UpdateItem, DeleteItem and BatchWriteItem, and
+    // adds the indexes. The receiver only ever puts a new item.
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.tableArn] }),
+    );
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(PROJECT_ROOT, 'lambda', 'handler.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      // Lambda gives CPU in proportion to memory: 512 MB keeps a cold start (loading the bundled
+      // SDK) and parsing a body of up to 400 KB fast, for a fraction of a cent more per million.
+      memorySize: 512,
+      // OpenIM waits 5 s by default (webhooks.yml `timeout`). Stopping at 3 s leaves room for API
+      // Gateway and the network, so OpenIM gets an answer instead of a timeout of its own.
+      timeout: Duration.seconds(3),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        ...(props.ttlDays === undefined ? {} : { TTL_DAYS: String(props.ttlDays) }),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: CJS_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // Stack traces still point at the TypeScript sources; the map just omits their text.
+        sourcesContent: false,
+        // Bundle the AWS SDK too, so the SDK the tests ran against is the one that runs in Lambda.
+        externalModules: [],
+      },
+    });
+  }
+}

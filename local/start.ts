@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { lockDataDir } from './data-dir-lock.ts';
 import { ensureMessageTable, LOCAL_AWS, startLocalEngine } from './local-engine.ts';
 import { createReceiverServer } from './receiver-server.ts';
 
@@ -13,9 +14,23 @@ function portFrom(name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`${name} must be a port number from 0 to 65535, not "${value}"`);
+    fail(new Error(`${name} must be a port number from 0 to 65535, not "${value}"`));
   }
   return port;
+}
+
+/** Ends the start with a one-line reason a person can act on, instead of a stack trace. */
+function fail(error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  const address = error as { port?: number };
+  const reason =
+    code === 'EADDRINUSE'
+      ? `port ${address.port} is already in use: stop what uses it, or set PORT / DYNAMODB_PORT`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  process.stderr.write(`Cannot start the receiver: ${reason}\n`);
+  process.exit(1);
 }
 
 const host = '127.0.0.1';
@@ -25,7 +40,8 @@ const dataDir = resolve(process.env.DATA_DIR || '.data');
 const tableName = process.env.TABLE_NAME || 'openim-messages';
 
 await mkdir(dataDir, { recursive: true });
-const engine = await startLocalEngine({ port: dynamoPort, host, dataDir });
+const unlock = await lockDataDir(dataDir).catch(fail);
+const engine = await startLocalEngine({ port: dynamoPort, host, dataDir }).catch(fail);
 await ensureMessageTable(engine.client, tableName);
 
 // The handler reads these when it loads, exactly as in Lambda; the SDK honours the endpoint.
@@ -41,7 +57,11 @@ delete process.env.AWS_PROFILE;
 const { handler } = await import('../lambda/handler.ts');
 
 const receiver = createReceiverServer({ handler });
-const address = await receiver.listen(port, host);
+const address = await receiver.listen(port, host).catch(async (error: unknown) => {
+  await engine.close();
+  await unlock();
+  return fail(error);
+});
 const url = `http://${host}:${address.port}`;
 
 process.stdout.write(`
@@ -67,6 +87,7 @@ async function stop(signal: string): Promise<void> {
   process.stdout.write(`\n${signal}: finishing requests in flight...\n`);
   await receiver.close();
   await engine.close();
+  await unlock();
   process.stdout.write('Stopped; every accepted message is stored.\n');
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_AWS } from '../../local/local-engine.ts';
+import { freePort, run } from '../support/child.ts';
+import { V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
+import { SUCCESS } from '../support/test-receiver.ts';
+
+const SERVER_MSG_ID = '0b2676769e9eceb4983cb12966586f48';
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'receiver-data-'));
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+/** Starts `npm start` on free ports and returns it with the URLs its banner prints. */
+async function startReceiver(dynamoPort: number) {
+  const started = run('npm', ['start'], {
+    PORT: '0',
+    DYNAMODB_PORT: String(dynamoPort),
+    DATA_DIR: dataDir,
+  });
+  const [, url] = await started.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  return { started, url: url as string, endpoint: `http://127.0.0.1:${dynamoPort}` };
+}
+
+/** Reads one record through the AWS SDK pointed at the local endpoint, as a user would. */
+async function readRecord(endpoint: string) {
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: 'openim-messages',
+      Key: { serverMsgID: { S: SERVER_MSG_ID } },
+    }),
+  );
+  client.destroy();
+  return Item && unmarshall(Item);
+}
+
+describe('npm start', () => {
+  it('serves OpenIM, keeps the data across restarts, and stops cleanly on SIGTERM', async () => {
+    // GIVEN the receiver started as the README says
+    const dynamoPort = await freePort();
+    const first = await startReceiver(dynamoPort);
+    expect(first.started.output()).toContain('afterSendSingleMsg:');
+    expect(first.started.output()).toContain(`url: ${first.url}`);
+
+    // WHEN OpenIM posts the v3.8 example body
+    const response = await fetch(`${first.url}/callbackAfterSendSingleMsgCommand`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: V38_EXAMPLE_BODY,
+    });
+
+    // THEN it answers success and the record is in the local engine
+    expect(await response.json()).toEqual(SUCCESS);
+    expect(await readRecord(first.endpoint)).toMatchObject(JSON.parse(V38_EXAMPLE_BODY));
+
+    // WHEN a second receiver is started on the same data folder, THEN it refuses, saying why
+    const rival = run('npm', ['start'], { PORT: '0', DYNAMODB_PORT: '0', DATA_DIR: dataDir });
+    await rival.waitFor(/Cannot start the receiver: .* is in use by another receiver/);
+    await rival.stop();
+
+    // WHEN it is stopped and started again on the same data folder
+    await first.started.stop('SIGTERM');
+    expect(first.started.output()).toContain('Stopped; every accepted message is stored.');
+    const second = await startReceiver(dynamoPort);
+
+    // THEN the record is still there
+    try {
+      expect(await readRecord(second.endpoint)).toMatchObject(JSON.parse(V38_EXAMPLE_BODY));
+    } finally {
+      await second.started.stop('SIGINT');
+    }
+  }, 60_000);
+
+  it('lets npm run console browse the records with dynamodb-admin', async () => {
+    // GIVEN a running receiver holding one message
+    const dynamoPort = await freePort();
+    const receiver = await startReceiver(dynamoPort);
+    await fetch(`${receiver.url}/callbackAfterSendSingleMsgCommand`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: V38_EXAMPLE_BODY,
+    });
+    const consolePort = await freePort();
+    const admin = run('npm', ['run', 'console'], {
+      DYNAMODB_PORT: String(dynamoPort),
+      CONSOLE_PORT: String(consolePort),
+    });
+    try {
+      await admin.waitFor(/listening on/);
+
+      // WHEN a person opens the table and the message
+      const tables = await (await fetch(`http://127.0.0.1:${consolePort}/api/tables`)).json();
+      const page = await fetch(
+        `http://127.0.0.1:${consolePort}/tables/openim-messages/items/${SERVER_MSG_ID}`,
+      );
+
+      // THEN the table and the record are there
+      expect(JSON.stringify(tables)).toContain('openim-messages');
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('si_user_a_user_b');
+    } finally {
+      await admin.stop();
+      await receiver.started.stop();
+    }
+  }, 60_000);
+});

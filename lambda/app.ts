@@ -3,9 +3,11 @@
  * and record building are pure; storage sits behind {@link MessageStore}. `handler.ts` wires the
  * real AWS clients; tests and the local server call {@link createHandler} with their own.
  */
+
+import type { BlockList } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
@@ -16,24 +18,33 @@ import type {
 } from 'aws-lambda';
 import { assertCallbackCommand } from './callback-command.ts';
 import { type FieldProblems, validateCallback } from './callback-schema.ts';
+import type { MessageFallback } from './message-fallback.ts';
+import type { MessageRecord } from './message-record.ts';
 import {
   largestFields,
   MAX_ITEM_BYTES,
   recordSizeBytes,
   toMessageRecord,
 } from './message-record.ts';
-import type { MessageStore } from './message-store.ts';
+import type { MessageStore, PutOutcome } from './message-store.ts';
 import {
   callbackError,
   INTERNAL_ERROR_MESSAGE,
   openimErrorBody,
   successResponse,
 } from './openim-response.ts';
+import { type CredentialSource, sourceIpAllowlist, webhookAuth } from './webhook-auth.ts';
 
 /** What the receiver needs from its surroundings. */
 export interface ReceiverDependencies {
   /** Where messages are stored. */
   readonly store: MessageStore;
+  /** Where a message goes when the store fails. @default undefined (nowhere: it is lost) */
+  readonly fallback?: MessageFallback | undefined;
+  /** The Basic credentials OpenIM must present. @default undefined (no check) */
+  readonly credentials?: CredentialSource | undefined;
+  /** Source addresses allowed to post. @default undefined (any) */
+  readonly allowedSources?: BlockList | undefined;
   /** Structured logger; message content is never passed to it. */
   readonly logger: Logger;
   /** The clock, in ms since the epoch. @default Date.now */
@@ -51,6 +62,11 @@ export type ReceiverHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** An error's class name, the only part of an error that is safe to log. */
+function errorNameOf(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
 /** `field: problem, problem; field: problem`, for `errDlt`. */
 function describeProblems(problems: FieldProblems): string {
   return Object.entries(problems)
@@ -61,10 +77,44 @@ function describeProblems(problems: FieldProblems): string {
 /** Builds the receiver's Lambda handler around the given dependencies. */
 export function createHandler({
   store,
+  fallback,
+  credentials,
+  allowedSources,
   logger,
   now = Date.now,
   ttlDays,
 }: ReceiverDependencies): ReceiverHandler {
+  /** Keeps a record the table did not take; false if there is no fallback or it failed too. */
+  const keepInFallback = async (record: MessageRecord): Promise<boolean> => {
+    if (!fallback) return false;
+    try {
+      await fallback.keep(record);
+      return true;
+    } catch (error) {
+      logger.error('Writing to the fallback failed', { errorName: errorNameOf(error) });
+      return false;
+    }
+  };
+
+  /** Stores the record; if the table fails, keeps it in the fallback and answers 503 either way. */
+  const storeOrKeep = async (record: MessageRecord): Promise<PutOutcome> => {
+    try {
+      return await store.put(record);
+    } catch (error) {
+      logger.error('Storing the message failed', { errorName: errorNameOf(error) });
+      if (await keepInFallback(record)) {
+        logger.warn('Message kept in the fallback for replay');
+        throw callbackError(
+          503,
+          'The message could not be stored in the table',
+          'it was kept in the fallback and will be stored by a replay',
+        );
+      }
+      logger.critical('Message lost: it could not be stored or kept');
+      throw callbackError(503, 'The message could not be stored', 'storage is unavailable');
+    }
+  };
+
   const receive = async (event: ParsedEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     assertCallbackCommand(event);
     const validation = validateCallback(event.body);
@@ -88,23 +138,19 @@ export function createHandler({
       );
     }
 
-    let outcome: Awaited<ReturnType<MessageStore['put']>>;
-    try {
-      outcome = await store.put(record);
-    } catch (error) {
-      logger.error('Storing the message failed', {
-        errorName: error instanceof Error ? error.name : typeof error,
-      });
-      throw callbackError(503, 'The message could not be stored', 'storage is unavailable');
-    }
+    const outcome = await storeOrKeep(record);
     logger.info(outcome === 'stored' ? 'Message stored' : 'Duplicate delivery; already stored');
     return successResponse();
   };
 
-  return middy<ParsedEvent, APIGatewayProxyStructuredResultV2>()
+  const chain = middy<ParsedEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(openimErrorBody(logger))
-    .use(httpHeaderNormalizer())
+    .use(httpHeaderNormalizer());
+  // Who may post is settled before the body is even parsed.
+  if (allowedSources) chain.use(sourceIpAllowlist(allowedSources) as MiddlewareObj<ParsedEvent>);
+  if (credentials) chain.use(webhookAuth(credentials) as MiddlewareObj<ParsedEvent>);
+  return chain
     .use(httpJsonBodyParser())
     .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_MESSAGE }))
     .handler(receive) as unknown as ReceiverHandler;

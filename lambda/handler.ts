@@ -1,11 +1,30 @@
 /**
- * The Lambda entry point: reads its settings once, builds the AWS clients once at module scope,
- * and exports the handler. Everything else lives in `app.ts`.
+ * The Lambda entry point (and `npm start`'s): reads its settings once, builds the AWS clients once
+ * at module scope, and exports the handler. Everything else lives in `app.ts`.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createHandler } from './app.ts';
+import {
+  createSpoolFallback,
+  createSqsFallback,
+  type MessageFallback,
+} from './message-fallback.ts';
 import { createDynamoMessageStore } from './message-store.ts';
+import { secretsManagerCredentials } from './secret-credentials.ts';
+import {
+  type CredentialSource,
+  parseCredentials,
+  parseSourceAllowlist,
+  staticCredentials,
+} from './webhook-auth.ts';
+
+/**
+ * Time for the table write, retries included. The function stops at 3 s and OpenIM waits 5 s:
+ * 1.5 s of retries still leaves time to keep the message in the fallback and answer.
+ */
+const TABLE_DEADLINE_MS = 1_500;
 
 /** Reads a required environment variable, failing the cold start with the fix if it is missing. */
 function requiredEnv(name: string): string {
@@ -14,10 +33,15 @@ function requiredEnv(name: string): string {
   return value;
 }
 
+/** Reads an optional environment variable; empty counts as unset. */
+function optionalEnv(name: string): string | undefined {
+  return process.env[name] || undefined;
+}
+
 /** Reads an optional whole number of days, refusing anything else at cold start. */
 function optionalDays(name: string): number | undefined {
-  const value = process.env[name];
-  if (value === undefined || value === '') return undefined;
+  const value = optionalEnv(name);
+  if (value === undefined) return undefined;
   const days = Number(value);
   if (!Number.isInteger(days) || days < 1) {
     throw new Error(`${name} must be a whole number of days of at least 1, not "${value}"`);
@@ -25,12 +49,45 @@ function optionalDays(name: string): number | undefined {
   return days;
 }
 
-const tableName = requiredEnv('TABLE_NAME');
-const ttlDays = optionalDays('TTL_DAYS');
+/** Reads a setting with `parse`, naming the variable in the error without echoing its value. */
+function parsedEnv<T>(name: string, parse: (text: string) => T): T | undefined {
+  const value = optionalEnv(name);
+  if (value === undefined) return undefined;
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new Error(`${name} is invalid: ${(error as Error).message}`);
+  }
+}
 
-/** The deployed handler. The DynamoDB endpoint follows AWS_ENDPOINT_URL_DYNAMODB when it is set. */
+/** The credentials to require: from Secrets Manager in AWS, from the environment locally. */
+function credentialSource(): CredentialSource | undefined {
+  const secretId = optionalEnv('WEBHOOK_SECRET_ARN');
+  if (secretId) return secretsManagerCredentials({ secretId });
+  const local = parsedEnv('WEBHOOK_CREDENTIALS', parseCredentials);
+  return local ? staticCredentials(local) : undefined;
+}
+
+/** Where messages go when the table fails: the SQS queue in AWS, the spool folder locally. */
+function fallback(): MessageFallback | undefined {
+  const queueUrl = optionalEnv('FALLBACK_QUEUE_URL');
+  if (queueUrl) return createSqsFallback({ client: new SQSClient({ maxAttempts: 3 }), queueUrl });
+  const directory = optionalEnv('FALLBACK_SPOOL_DIR');
+  return directory ? createSpoolFallback({ directory }) : undefined;
+}
+
+const tableName = requiredEnv('TABLE_NAME');
+
+/** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
-  store: createDynamoMessageStore({ client: new DynamoDBClient(), tableName }),
+  store: createDynamoMessageStore({
+    client: new DynamoDBClient({ maxAttempts: 5 }),
+    tableName,
+    deadlineMs: TABLE_DEADLINE_MS,
+  }),
+  fallback: fallback(),
+  credentials: credentialSource(),
+  allowedSources: parsedEnv('ALLOWED_SOURCE_CIDRS', parseSourceAllowlist),
   logger: new Logger({ serviceName: 'openim-callback-receiver' }),
-  ttlDays,
+  ttlDays: optionalDays('TTL_DAYS'),
 });

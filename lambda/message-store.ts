@@ -26,12 +26,18 @@ export interface DynamoMessageStoreOptions {
   readonly client: DynamoDBClient;
   /** The messages table's name. */
   readonly tableName: string;
+  /**
+   * Time allowed for one put, retries included, in ms; then it fails so the fallback can run while
+   * OpenIM still waits. @default undefined (only the client's own limits apply)
+   */
+  readonly deadlineMs?: number | undefined;
 }
 
 /** A {@link MessageStore} on a DynamoDB table defined by `message-table.ts`. */
 export function createDynamoMessageStore({
   client,
   tableName,
+  deadlineMs,
 }: DynamoMessageStoreOptions): MessageStore {
   return {
     async put(record) {
@@ -43,6 +49,7 @@ export function createDynamoMessageStore({
             ConditionExpression: 'attribute_not_exists(#id)',
             ExpressionAttributeNames: { '#id': MESSAGE_KEY.name },
           }),
+          deadlineMs === undefined ? {} : { abortSignal: AbortSignal.timeout(deadlineMs) },
         );
         return 'stored';
       } catch (error) {

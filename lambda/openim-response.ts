@@ -88,7 +88,15 @@ export function openimErrorBody(logger: Logger): MiddlewareObj {
       const error = request.error as CallbackError | null;
       const errMsg = error?.message || INTERNAL_ERROR_MESSAGE;
       const errDlt = error?.errDlt || DEFAULT_DETAILS[statusCode] || '';
-      request.response = errorResponse(statusCode, errMsg, errDlt);
+      const shaped = errorResponse(statusCode, errMsg, errDlt);
+      // Keep headers the error asked for (e.g. WWW-Authenticate), but not its plain-text type.
+      const extra = Object.entries(response?.headers ?? {}).filter(
+        ([name]) => name.toLowerCase() !== 'content-type',
+      );
+      request.response = {
+        ...shaped,
+        headers: { ...Object.fromEntries(extra), ...shaped.headers },
+      };
       const log = statusCode >= 500 ? logger.error : logger.warn;
       log.call(logger, 'Callback refused', { statusCode, errMsg, errDlt });
     },

@@ -48,7 +48,8 @@ function headerMap(headers: IncomingHttpHeaders): Record<string, string> {
 
 /** The HTTP API v2 event for a request that matched `routeKey` on the `$default` stage. */
 export function toHttpApiEvent(request: RawRequest, routeKey: RouteKey): APIGatewayProxyEventV2 {
-  const url = new URL(request.url, 'http://localhost');
+  // Prefixing (not resolving) keeps a path like `//x` a path rather than a host.
+  const url = new URL(`http://localhost${request.url}`);
   const headers = headerMap(request.headers);
   const isText = TEXT_CONTENT_TYPE.test(headers['content-type'] ?? '');
   const now = new Date();

@@ -94,7 +94,7 @@ export function createReceiverServer({
 }: ReceiverServerOptions): ReceiverServer {
   const serve = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
     const route = matchRoute(method, path);
     if (route === 404) {
       return send(response, errorResponse(404, 'Not found', `no route for ${method} ${path}`));

@@ -2,8 +2,9 @@
  * `npm start`: the receiver on one machine. Starts the embedded engine with the messages table,
  * then serves OpenIM's callback over HTTP with the same handler that runs in Lambda.
  */
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseCredentials } from '../lambda/webhook-auth.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { ensureMessageTable, LOCAL_AWS, startLocalEngine } from './local-engine.ts';
 import { createReceiverServer } from './receiver-server.ts';
@@ -38,6 +39,15 @@ const port = portFrom('PORT', 3000);
 const dynamoPort = portFrom('DYNAMODB_PORT', 8000);
 const dataDir = resolve(process.env.DATA_DIR || '.data');
 const tableName = process.env.TABLE_NAME || 'openim-messages';
+const spoolDir = join(dataDir, 'fallback');
+let username: string | undefined;
+try {
+  username = process.env.WEBHOOK_CREDENTIALS
+    ? parseCredentials(process.env.WEBHOOK_CREDENTIALS).username
+    : undefined;
+} catch (error) {
+  fail(new Error(`WEBHOOK_CREDENTIALS is invalid: ${(error as Error).message}`));
+}
 
 await mkdir(dataDir, { recursive: true });
 const unlock = await lockDataDir(dataDir).catch(fail);
@@ -47,6 +57,7 @@ await ensureMessageTable(engine.client, tableName);
 // The handler reads these when it loads, exactly as in Lambda; the SDK honours the endpoint.
 Object.assign(process.env, {
   TABLE_NAME: tableName,
+  FALLBACK_SPOOL_DIR: spoolDir,
   AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
   AWS_REGION: LOCAL_AWS.region,
   AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
@@ -54,7 +65,8 @@ Object.assign(process.env, {
 });
 delete process.env.AWS_SESSION_TOKEN;
 delete process.env.AWS_PROFILE;
-const { handler } = await import('../lambda/handler.ts');
+const { handler } = await import('../lambda/handler.ts').catch(fail);
+const waiting = (await readdir(spoolDir).catch(() => [])).filter((f) => f.endsWith('.json')).length;
 
 const receiver = createReceiverServer({ handler });
 const address = await receiver.listen(port, host).catch(async (error: unknown) => {
@@ -63,15 +75,24 @@ const address = await receiver.listen(port, host).catch(async (error: unknown) =
   return fail(error);
 });
 const url = `http://${host}:${address.port}`;
+const openimUrl = username
+  ? `http://${encodeURIComponent(username)}:PASSWORD@${host}:${address.port}`
+  : url;
+const access = username
+  ? `Basic credentials required (WEBHOOK_CREDENTIALS, user "${username}")`
+  : `OPEN: no credentials are checked (set WEBHOOK_CREDENTIALS=user:password to require them)`;
+const backlog = waiting
+  ? `\n  fallback: ${waiting} message(s) wait in ${spoolDir}; store them with: npm run replay\n`
+  : '';
 
 process.stdout.write(`
 OpenIM callback receiver listening on ${url}
   storage: DynamoDB-compatible engine at ${engine.endpoint}, table "${tableName}", data in ${dataDir}
-  access:  open to anyone who can reach ${host} (no credentials are checked locally)
+  access:  ${access}${backlog}
 
-Point OpenIM at it in config/webhooks.yml:
+Point OpenIM at it in config/webhooks.yml${username ? ' (PASSWORD: the one in WEBHOOK_CREDENTIALS)' : ''}:
 
-  url: ${url}
+  url: ${openimUrl}
   afterSendSingleMsg:
     enable: true
     timeout: 5

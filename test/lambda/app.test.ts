@@ -206,6 +206,22 @@ describe('the receiver through its middy chain, storing in the local engine', ()
     });
   });
 
+  it('answers 503 saying the message was not kept when the store and the fallback both fail', async () => {
+    const handler = createHandler({
+      store: createDynamoMessageStore({
+        client: receiver.engine.client,
+        tableName: 'no-such-table',
+      }),
+      fallback: { keep: () => Promise.reject(new Error('disk full')) },
+      logger: quietLogger(),
+    });
+
+    const response = await post(handler, PATH, V38_EXAMPLE_BODY);
+
+    expect(response.statusCode).toBe(503);
+    expect(response.body.errDlt).toBe('storage is unavailable');
+  });
+
   it('answers 500 in OpenIM shape, with no stack or raw error, when something unexpected throws', async () => {
     const handler = createHandler({
       store: {

@@ -10,6 +10,8 @@ export interface Running {
   output(): string;
   /** Resolves with the first match of `pattern` in the output, or rejects after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code once the command ends by itself. */
+  exitCode(): Promise<number | null>;
   /** Sends `signal` to the whole process group, as Ctrl-C does, and resolves once it exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -61,6 +63,7 @@ export function run(command: string, args: string[], env: Record<string, string>
         check();
       });
     },
+    exitCode: () => exited.then(([code]) => code as number | null),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
         process.kill(-child.pid, signal);

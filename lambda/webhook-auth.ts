@@ -1,0 +1,141 @@
+/**
+ * Who gets in. OpenIM cannot sign a callback or add a header, but Go's `net/http` turns the userinfo
+ * of its webhook URL (`https://openim:SECRET@host`) into `Authorization: Basic`. This module checks
+ * that header, in constant time, before anything else runs: an unauthenticated request never
+ * reaches the body parser or DynamoDB.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { callbackError } from './openim-response.ts';
+
+/** A user name and password that OpenIM may present. */
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * The credentials accepted right now: the current ones, and while a rotation is under way the
+ * previous ones. `undefined` from `current` turns the check off (local runs without credentials).
+ */
+export interface CredentialSource {
+  /** The current credentials, or `undefined` when no check is configured. */
+  current(): Promise<Credentials | undefined>;
+  /** The credentials before the last rotation, if any. Asked only when the current ones fail. */
+  previous(): Promise<Credentials | undefined>;
+}
+
+/** Parses `user:password`, as in `WEBHOOK_CREDENTIALS`; throws with the fix if it is malformed. */
+export function parseCredentials(text: string): Credentials {
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) {
+    throw new Error('credentials must look like user:password, both parts non-empty');
+  }
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** A source with fixed credentials, or none (the check is off). */
+export function staticCredentials(credentials: Credentials | undefined): CredentialSource {
+  return { current: async () => credentials, previous: async () => undefined };
+}
+
+/** The credentials in an `Authorization: Basic` header, if it holds any. */
+export function parseBasicAuthorization(header: string | undefined): Credentials | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** SHA-256 of `user:password`, so that credentials of any length compare in constant time. */
+function digest({ username, password }: Credentials): Buffer {
+  return createHash('sha256').update(username).update('\0').update(password).digest();
+}
+
+/** Whether two sets of credentials are equal, taking the same time whatever differs. */
+export function credentialsMatch(given: Credentials, expected: Credentials): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** The status OpenIM's operator sees for a refused request, and why. */
+const UNAUTHORIZED = {
+  errMsg: 'Credentials are missing or wrong',
+  errDlt: 'put the user and password in the webhooks.yml url: https://USER:PASSWORD@host',
+} as const;
+
+/** Asks the source, turning its failure into a 503 that says what happened. */
+async function ask(
+  lookup: () => Promise<Credentials | undefined>,
+): Promise<Credentials | undefined> {
+  try {
+    return await lookup();
+  } catch {
+    throw callbackError(
+      503,
+      'The receiver cannot check credentials right now',
+      'its credentials store is unreachable; the message was not stored',
+    );
+  }
+}
+
+/**
+ * Refuses, with 401, any request that lacks the configured Basic credentials. Goes first in the
+ * chain, so that a refused request costs no parsing and no storage call.
+ */
+export function webhookAuth(source: CredentialSource): MiddlewareObj<APIGatewayProxyEventV2> {
+  return {
+    before: async (request) => {
+      const expected = await ask(source.current);
+      if (expected === undefined) return;
+      const headers = request.event.headers ?? {};
+      const given = parseBasicAuthorization(headers.authorization ?? headers.Authorization);
+      if (given !== undefined && credentialsMatch(given, expected)) return;
+      if (given !== undefined) {
+        const previous = await ask(source.previous);
+        if (previous !== undefined && credentialsMatch(given, previous)) return;
+      }
+      throw Object.assign(callbackError(401, UNAUTHORIZED.errMsg, UNAUTHORIZED.errDlt), {
+        headers: { 'WWW-Authenticate': 'Basic realm="openim-callback", charset="UTF-8"' },
+      });
+    },
+  };
+}
+
+/** Parses comma-separated IPv4/IPv6 CIDRs (or single addresses); throws naming a bad entry. */
+export function parseSourceAllowlist(text: string): BlockList {
+  const list = new BlockList();
+  for (const entry of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const [address = '', prefixText] = entry.split('/');
+    const family = isIP(address);
+    const prefix = prefixText === undefined ? (family === 6 ? 128 : 32) : Number(prefixText);
+    const maxPrefix = family === 6 ? 128 : 32;
+    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) {
+      throw new Error(`"${entry}" is not an IPv4 or IPv6 address or CIDR`);
+    }
+    list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+/** Refuses, with 403, requests whose source IP is outside the allowlist. */
+export function sourceIpAllowlist(allowed: BlockList): MiddlewareObj<APIGatewayProxyEventV2> {
+  return {
+    before: (request) => {
+      const sourceIp = request.event.requestContext?.http?.sourceIp ?? '';
+      const family = isIP(sourceIp);
+      if (family !== 0 && allowed.check(sourceIp, family === 6 ? 'ipv6' : 'ipv4')) return;
+      throw callbackError(
+        403,
+        'This source address may not post callbacks',
+        'add the OpenIM server address to allowedSourceCidrs',
+      );
+    },
+  };
+}

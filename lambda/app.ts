@@ -7,6 +7,8 @@
 import type { BlockList } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -17,7 +19,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { assertCallbackCommand } from './callback-command.ts';
-import { type FieldProblems, validateCallback } from './callback-schema.ts';
+import { type FieldProblems, MAX_ID_BYTES, validateCallback } from './callback-schema.ts';
 import type { MessageFallback } from './message-fallback.ts';
 import type { MessageRecord } from './message-record.ts';
 import {
@@ -33,6 +35,7 @@ import {
   openimErrorBody,
   successResponse,
 } from './openim-response.ts';
+import { count, countRejections, MetricName, recordStorageLatency } from './receiver-metrics.ts';
 import { type CredentialSource, sourceIpAllowlist, webhookAuth } from './webhook-auth.ts';
 
 /** What the receiver needs from its surroundings. */
@@ -47,6 +50,8 @@ export interface ReceiverDependencies {
   readonly allowedSources?: BlockList | undefined;
   /** Structured logger; message content is never passed to it. */
   readonly logger: Logger;
+  /** CloudWatch metrics (EMF). @default undefined (nothing is counted) */
+  readonly metrics?: Metrics | undefined;
   /** The clock, in ms since the epoch. @default Date.now */
   readonly now?: () => number;
   /** Days to keep each record before DynamoDB's TTL deletes it. @default undefined (forever) */
@@ -67,6 +72,27 @@ function errorNameOf(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
 
+/**
+ * The IDs that tie a log line to a message: `operationID` (from the body, or OpenIM's `Operationid`
+ * header before the body is read) and `serverMsgID`, when they are short strings.
+ */
+function traceKeys(
+  body: unknown,
+  headers: Readonly<Record<string, string | undefined>> = {},
+): Record<string, string> {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const keys: Record<string, string> = {};
+  const operationID = fields.operationID ?? headers.operationid;
+  for (const [name, value] of [
+    ['operationID', operationID],
+    ['serverMsgID', fields.serverMsgID],
+  ] as const) {
+    if (typeof value === 'string' && value !== '' && value.length <= MAX_ID_BYTES)
+      keys[name] = value;
+  }
+  return keys;
+}
+
 /** `field: problem, problem; field: problem`, for `errDlt`. */
 function describeProblems(problems: FieldProblems): string {
   return Object.entries(problems)
@@ -81,14 +107,18 @@ export function createHandler({
   credentials,
   allowedSources,
   logger,
+  metrics,
   now = Date.now,
   ttlDays,
 }: ReceiverDependencies): ReceiverHandler {
+  const counted = (name: string) => metrics && count(metrics, name);
+
   /** Keeps a record the table did not take; false if there is no fallback or it failed too. */
   const keepInFallback = async (record: MessageRecord): Promise<boolean> => {
     if (!fallback) return false;
     try {
       await fallback.keep(record);
+      counted(MetricName.fallbackWrite);
       return true;
     } catch (error) {
       logger.error('Writing to the fallback failed', { errorName: errorNameOf(error) });
@@ -98,8 +128,12 @@ export function createHandler({
 
   /** Stores the record; if the table fails, keeps it in the fallback and answers 503 either way. */
   const storeOrKeep = async (record: MessageRecord): Promise<PutOutcome> => {
+    const started = performance.now();
     try {
-      return await store.put(record);
+      const outcome = await store.put(record);
+      if (metrics) recordStorageLatency(metrics, performance.now() - started);
+      counted(outcome === 'stored' ? MetricName.stored : MetricName.duplicate);
+      return outcome;
     } catch (error) {
       logger.error('Storing the message failed', { errorName: errorNameOf(error) });
       if (await keepInFallback(record)) {
@@ -111,11 +145,13 @@ export function createHandler({
         );
       }
       logger.critical('Message lost: it could not be stored or kept');
+      counted(MetricName.lost);
       throw callbackError(503, 'The message could not be stored', 'storage is unavailable');
     }
   };
 
   const receive = async (event: ParsedEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+    logger.appendKeys(traceKeys(event.body));
     assertCallbackCommand(event);
     const validation = validateCallback(event.body);
     if (!validation.ok) {
@@ -126,7 +162,6 @@ export function createHandler({
       );
     }
     const { message } = validation;
-    logger.appendKeys({ operationID: message.operationID, serverMsgID: message.serverMsgID });
 
     const record = toMessageRecord(message, { receivedAt: now(), ttlDays });
     const size = recordSizeBytes(record);
@@ -145,8 +180,11 @@ export function createHandler({
 
   const chain = middy<ParsedEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(openimErrorBody(logger))
-    .use(httpHeaderNormalizer());
+    .use({ before: (request) => logger.appendKeys(traceKeys(undefined, request.event.headers)) });
+  if (metrics) {
+    chain.use(logMetrics(metrics, { captureColdStartMetric: true })).use(countRejections(metrics));
+  }
+  chain.use(openimErrorBody(logger)).use(httpHeaderNormalizer());
   // Who may post is settled before the body is even parsed.
   if (allowedSources) chain.use(sourceIpAllowlist(allowedSources) as MiddlewareObj<ParsedEvent>);
   if (credentials) chain.use(webhookAuth(credentials) as MiddlewareObj<ParsedEvent>);

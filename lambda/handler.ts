@@ -3,6 +3,7 @@
  * at module scope, and exports the handler. Everything else lives in `app.ts`.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createHandler } from './app.ts';
@@ -12,6 +13,7 @@ import {
   type MessageFallback,
 } from './message-fallback.ts';
 import { createDynamoMessageStore } from './message-store.ts';
+import { METRICS_NAMESPACE } from './receiver-metrics.ts';
 import { secretsManagerCredentials } from './secret-credentials.ts';
 import {
   type CredentialSource,
@@ -77,6 +79,7 @@ function fallback(): MessageFallback | undefined {
 }
 
 const tableName = requiredEnv('TABLE_NAME');
+const serviceName = 'openim-callback-receiver';
 
 /** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
@@ -88,6 +91,7 @@ export const handler = createHandler({
   fallback: fallback(),
   credentials: credentialSource(),
   allowedSources: parsedEnv('ALLOWED_SOURCE_CIDRS', parseSourceAllowlist),
-  logger: new Logger({ serviceName: 'openim-callback-receiver' }),
+  logger: new Logger({ serviceName }),
+  metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
   ttlDays: optionalDays('TTL_DAYS'),
 });

@@ -63,6 +63,8 @@ Object.assign(process.env, {
   AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
 });
+// CloudWatch metrics would only clutter a terminal; POWERTOOLS_METRICS_DISABLED=false shows them.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 delete process.env.AWS_SESSION_TOKEN;
 delete process.env.AWS_PROFILE;
 const { handler } = await import('../lambda/handler.ts').catch(fail);

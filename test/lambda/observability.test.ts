@@ -1,0 +1,146 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createHandler } from '../../lambda/app.ts';
+import { createDynamoMessageStore } from '../../lambda/message-store.ts';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
+import { staticCredentials } from '../../lambda/webhook-auth.ts';
+import { encodeBody, sampleMessage } from '../support/openim-wire.ts';
+import { post, startTestReceiver, type TestReceiver } from '../support/test-receiver.ts';
+
+const PATH = '/callbackAfterSendSingleMsgCommand';
+const AUTH = {
+  'content-type': 'application/json; charset=utf-8',
+  authorization: `Basic ${Buffer.from('openim:pw').toString('base64')}`,
+};
+
+let receiver: TestReceiver;
+beforeAll(async () => {
+  receiver = await startTestReceiver();
+});
+afterAll(() => receiver.close());
+
+/** Runs `act` and returns every line the process printed meanwhile, parsed where it is JSON. */
+async function printed(act: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const capture = (chunk: unknown) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
+  try {
+    await act();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Sum of each metric's values across EMF blobs, keyed `name` or `name{reason}`. */
+function metricTotals(lines: Record<string, unknown>[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const line of lines) {
+    const aws = line._aws as {
+      CloudWatchMetrics?: { Namespace: string; Metrics: { Name: string }[] }[];
+    };
+    for (const directive of aws?.CloudWatchMetrics ?? []) {
+      expect(directive.Namespace).toBe(METRICS_NAMESPACE);
+      for (const { Name } of directive.Metrics) {
+        const key = typeof line.reason === 'string' ? `${Name}{${line.reason}}` : Name;
+        const value = line[Name];
+        const values = Array.isArray(value) ? value : [value];
+        totals[key] =
+          (totals[key] ?? 0) +
+          (Name === MetricName.storageLatency ? values.length : values.reduce((a, b) => a + b, 0));
+      }
+    }
+  }
+  return totals;
+}
+
+describe('metrics and logs', () => {
+  it('counts stored, duplicate, refused, unauthorized and fallback outcomes, and times storage', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'test', logLevel: 'INFO' });
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'test' });
+    const kept: unknown[] = [];
+    const handler = createHandler({
+      store: createDynamoMessageStore({
+        client: receiver.engine.client,
+        tableName: receiver.tableName,
+      }),
+      credentials: staticCredentials({ username: 'openim', password: 'pw' }),
+      logger,
+      metrics,
+    });
+    const failing = createHandler({
+      store: createDynamoMessageStore({
+        client: receiver.engine.client,
+        tableName: 'no-such-table',
+      }),
+      fallback: { keep: async (record) => void kept.push(record) },
+      logger,
+      metrics,
+    });
+    const message = sampleMessage(90_001);
+
+    // Act
+    const lines = await printed(async () => {
+      await post(handler, PATH, encodeBody(message, 'v3.8.1'), AUTH);
+      await post(handler, PATH, encodeBody(message, 'v3.8.1'), AUTH);
+      await post(handler, PATH, encodeBody({ ...message, seq: -1 }, 'v3.8.1'), AUTH);
+      await post(handler, PATH, encodeBody(message, 'v3.8.1'));
+      await post(failing, PATH, encodeBody(sampleMessage(90_002), 'v3.8.1'));
+    });
+
+    // Assess
+    expect(metricTotals(lines)).toMatchObject({
+      [MetricName.stored]: 1,
+      [MetricName.duplicate]: 1,
+      [`${MetricName.rejected}{invalid}`]: 1,
+      [`${MetricName.rejected}{unauthorized}`]: 1,
+      [MetricName.authFailure]: 1,
+      [MetricName.fallbackWrite]: 1,
+      [`${MetricName.rejected}{receiver-failure}`]: 1,
+      [MetricName.storageLatency]: 2,
+    });
+    expect(kept).toHaveLength(1);
+  });
+
+  it('puts operationID and serverMsgID on every log line of a request, refusals included', async () => {
+    const logger = new Logger({ serviceName: 'test', logLevel: 'INFO' });
+    const handler = createHandler({
+      store: createDynamoMessageStore({
+        client: receiver.engine.client,
+        tableName: receiver.tableName,
+      }),
+      logger,
+    });
+    const message = sampleMessage(90_003);
+
+    const lines = await printed(async () => {
+      await post(handler, PATH, encodeBody(message, 'v3.8.1'));
+      await post(handler, PATH, encodeBody({ ...message, status: 'x' as never }, 'v3.8.1'));
+      await post(handler, PATH, 'not json', {
+        'content-type': 'application/json',
+        operationid: 'op-header',
+      });
+    });
+
+    const logLines = lines.filter((line) => typeof line.level === 'string');
+    expect(logLines.map((l) => [l.message, l.operationID, l.serverMsgID])).toEqual([
+      ['Message stored', message.operationID, message.serverMsgID],
+      ['Callback refused', message.operationID, message.serverMsgID],
+      ['Callback refused', 'op-header', undefined],
+    ]);
+  });
+});

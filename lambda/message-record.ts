@@ -5,9 +5,11 @@
  * `receivedAt` (see `message-table.ts`), plus `unknownFields` when a newer OpenIM sends fields this
  * version does not know.
  */
+
+import { createHash } from 'node:crypto';
 import type { CallbackAfterSendSingleMsgReq } from './callback-schema.ts';
 import { KNOWN_FIELDS } from './callback-schema.ts';
-import { DerivedAttribute } from './message-table.ts';
+import { DAY_SHARDS, DerivedAttribute, dayShardKey, utcDay } from './message-table.ts';
 
 /** DynamoDB's maximum item size, in bytes. */
 export const MAX_ITEM_BYTES = 400 * 1024;
@@ -27,6 +29,7 @@ export interface MessageRecord {
   readonly conversationID: string;
   readonly sentAt: number;
   readonly receivedAt: number;
+  readonly dayShard: string;
   readonly unknownFields?: string;
   readonly expiresAt?: number;
 }
@@ -54,6 +57,15 @@ export function conversationIdOf(sessionType: number, sendID: string, recvID: st
   return `${prefix}${first}_${second}`;
 }
 
+/**
+ * The `byDay` key of a message: the UTC day it was sent and a shard taken from its ID, so that
+ * every delivery of one message lands in the same place.
+ */
+export function dayShardOf(sentAt: number, serverMsgID: string): string {
+  const shard = createHash('sha256').update(serverMsgID).digest().readUInt16BE(0) % DAY_SHARDS;
+  return dayShardKey(utcDay(sentAt), shard);
+}
+
 /** Builds the item to store. Fields the schema does not know go, as JSON, into `unknownFields`. */
 export function toMessageRecord(
   message: CallbackAfterSendSingleMsgReq,
@@ -66,6 +78,7 @@ export function toMessageRecord(
     else unknown[field] = value;
   }
   const hasUnknown = Object.keys(unknown).length > 0;
+  const sentAt = message.sendTime ?? message.createTime;
   return {
     ...known,
     serverMsgID: message.serverMsgID,
@@ -76,8 +89,9 @@ export function toMessageRecord(
       message.sendID,
       message.recvID,
     ),
-    [DerivedAttribute.sentAt]: message.sendTime ?? message.createTime,
+    [DerivedAttribute.sentAt]: sentAt,
     [DerivedAttribute.receivedAt]: context.receivedAt,
+    [DerivedAttribute.dayShard]: dayShardOf(sentAt, message.serverMsgID),
     ...(hasUnknown ? { [DerivedAttribute.unknownFields]: JSON.stringify(unknown) } : {}),
     ...(context.ttlDays === undefined
       ? {}

@@ -12,6 +12,11 @@
  * | a conversation, in send order     | `byConversation` | `conversationID` | `sentAt` |
  * | what a user sent                  | `bySender`       | `sendID`         | `sentAt` |
  * | what a user received              | `byReceiver`     | `recvID`         | `sentAt` |
+ * | one day's messages (export, stats)| `byDay`          | `dayShard`       | `sentAt` |
+ *
+ * `dayShard` is the UTC day of `sentAt` plus one of {@link DAY_SHARDS} shards picked from the
+ * message ID (`2025-05-09#07`), so that one busy day spreads its index writes over many partitions
+ * instead of making one hot partition.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -45,6 +50,19 @@ export const DerivedAttribute = {
   unknownFields: 'unknownFields',
   /** Optional TTL attribute, in seconds since the epoch, set only when a TTL is configured. */
   expiresAt: 'expiresAt',
+  /** The UTC day of `sentAt` and a shard, e.g. `2025-05-09#07`: the key of the `byDay` index. */
+  dayShard: 'dayShard',
+} as const;
+
+/** How many shards one day's messages are spread over in the `byDay` index. */
+export const DAY_SHARDS = 16;
+
+/** The index names, for queries. */
+export const IndexName = {
+  byConversation: 'byConversation',
+  bySender: 'bySender',
+  byReceiver: 'byReceiver',
+  byDay: 'byDay',
 } as const;
 
 /** The messages table's partition key. */
@@ -53,21 +71,41 @@ export const MESSAGE_KEY: KeyAttribute = { name: 'serverMsgID', type: 'S' };
 /** The messages table's global secondary indexes. */
 export const MESSAGE_INDEXES: readonly MessageIndex[] = [
   {
-    indexName: 'byConversation',
+    indexName: IndexName.byConversation,
     partitionKey: { name: DerivedAttribute.conversationId, type: 'S' },
     sortKey: { name: DerivedAttribute.sentAt, type: 'N' },
   },
   {
-    indexName: 'bySender',
+    indexName: IndexName.bySender,
     partitionKey: { name: 'sendID', type: 'S' },
     sortKey: { name: DerivedAttribute.sentAt, type: 'N' },
   },
   {
-    indexName: 'byReceiver',
+    indexName: IndexName.byReceiver,
     partitionKey: { name: 'recvID', type: 'S' },
     sortKey: { name: DerivedAttribute.sentAt, type: 'N' },
   },
+  {
+    indexName: IndexName.byDay,
+    partitionKey: { name: DerivedAttribute.dayShard, type: 'S' },
+    sortKey: { name: DerivedAttribute.sentAt, type: 'N' },
+  },
 ];
+
+/** The `byDay` partition key for a day (`YYYY-MM-DD`, UTC) and a shard number. */
+export function dayShardKey(day: string, shard: number): string {
+  return `${day}#${String(shard).padStart(2, '0')}`;
+}
+
+/** 0000-01-01 and 9999-12-31, the days a `YYYY-MM-DD` key can name. */
+const FIRST_DAY_MS = -62_167_219_200_000;
+const LAST_DAY_MS = 253_402_300_799_999;
+
+/** The UTC day (`YYYY-MM-DD`) of a time in ms; times beyond years 0 to 9999 take the edge day. */
+export function utcDay(epochMs: number): string {
+  const clamped = Math.min(Math.max(epochMs, FIRST_DAY_MS), LAST_DAY_MS);
+  return new Date(clamped).toISOString().slice(0, 10);
+}
 
 /** The TTL attribute name, used only when the deployment turns TTL on. */
 export const MESSAGE_TTL_ATTRIBUTE = DerivedAttribute.expiresAt;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validateCallback } from '../../lambda/callback-schema.ts';
 import {
   conversationIdOf,
+  dayShardOf,
   largestFields,
   recordSizeBytes,
   toCallbackBody,
@@ -53,6 +54,7 @@ describe('toMessageRecord', () => {
       conversationID: 'si_user_a_user_b',
       sentAt: 1746797848316,
       receivedAt: 1_746_797_849_000,
+      dayShard: expect.stringMatching(/^2025-05-09#(0\d|1[0-5])$/),
     });
   });
 
@@ -100,6 +102,22 @@ describe('toMessageRecord', () => {
         expect(toCallbackBody(record)).toEqual(body);
       }),
     );
+  });
+});
+
+describe('dayShardOf', () => {
+  it('is the UTC day of the send time and a shard that depends only on the message ID', () => {
+    expect(dayShardOf(Date.UTC(2025, 4, 9, 23, 59), 'm1')).toBe(
+      dayShardOf(Date.UTC(2025, 4, 9, 0, 0), 'm1'),
+    );
+    expect(dayShardOf(Date.UTC(2025, 4, 9, 23, 59), 'm1')).toMatch(/^2025-05-09#\d\d$/);
+    expect(dayShardOf(-8_640_000_000_000_001, 'm')).toMatch(/^0000-01-01#/);
+    expect(dayShardOf(Number.MAX_SAFE_INTEGER, 'm')).toMatch(/^9999-12-31#/);
+  });
+
+  it('spreads one day over all 16 shards', () => {
+    const shards = new Set(Array.from({ length: 2000 }, (_, i) => dayShardOf(0, `msg-${i}`)));
+    expect(shards.size).toBe(16);
   });
 });
 

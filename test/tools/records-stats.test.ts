@@ -1,0 +1,200 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatTable } from '../../tools/cli-output.ts';
+import { freePort, type Running, run } from '../support/child.ts';
+import {
+  encodeBody,
+  type OpenImMessage,
+  requestHeaders,
+  sampleMessage,
+} from '../support/openim-wire.ts';
+import { inParallel } from '../support/send.ts';
+
+const DAY_MS = 86_400_000;
+const FIRST_DAY = Date.UTC(2025, 4, 5);
+const USERS = Array.from({ length: 20 }, (_, i) => `user_${i}`);
+
+/** 3,000 messages over five UTC days among 20 users; every tenth from a server older than 3.8.1. */
+const SENT: { message: OpenImMessage; sentAt: number; legacy: boolean }[] = Array.from(
+  { length: 3_000 },
+  (_, i) => {
+    const sender = USERS[(i * 7) % 20] as string;
+    const receiver = USERS[(i * 7 + 1 + (i % 13)) % 20] as string;
+    const sentAt = FIRST_DAY + (i % 5) * DAY_MS + i * 1_000;
+    const legacy = i % 10 === 0;
+    const message = sampleMessage(200_000 + i, {
+      sendID: sender,
+      recvID: receiver,
+      sendTime: sentAt,
+      createTime: legacy ? sentAt : sentAt - 500,
+    });
+    return { message, sentAt, legacy };
+  },
+);
+
+let env: Record<string, string>;
+let receiver: Running;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'records-'));
+  env = { PORT: '0', DYNAMODB_PORT: String(await freePort()), DATA_DIR: dataDir };
+  receiver = run('npm', ['start'], env);
+  const [, url] = await receiver.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  const answers = await inParallel(SENT, 8, async ({ message, legacy }) => {
+    const response = await fetch(`${url}/callbackAfterSendSingleMsgCommand`, {
+      method: 'POST',
+      headers: requestHeaders(message),
+      body: encodeBody(message, legacy ? 'v3.7' : 'v3.8.1'),
+    });
+    return response.status;
+  });
+  if (answers.some((status) => status !== 200)) throw new Error('a message was not stored');
+}, 120_000);
+
+afterAll(async () => {
+  await receiver.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Runs a tool to its end and returns its JSON Lines and its stderr. */
+async function tool(script: string, args: string[]) {
+  const running = run('npm', ['run', '--silent', script, '--', ...args], env);
+  const code = await running.exitCode();
+  const lines = running.output().split('\n');
+  const json = lines
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { code, json, text: running.output() };
+}
+
+/** The day (UTC) of a time. */
+const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+describe('npm run stats', () => {
+  it('matches the counts computed from what was sent', async () => {
+    // GIVEN the expected counts, computed here from the messages sent
+    const expected = new Map<
+      string,
+      { messages: number; s: Set<string>; r: Set<string>; c: Set<string> }
+    >();
+    for (const { message, sentAt } of SENT) {
+      const day = expected.get(dayOf(sentAt)) ?? {
+        messages: 0,
+        s: new Set(),
+        r: new Set(),
+        c: new Set(),
+      };
+      day.messages += 1;
+      day.s.add(message.sendID);
+      day.r.add(message.recvID);
+      day.c.add([message.sendID, message.recvID].sort().join('|'));
+      expected.set(dayOf(sentAt), day);
+    }
+
+    // WHEN stats runs over the days, and one day either side
+    const result = await tool('stats', [
+      '--from',
+      dayOf(FIRST_DAY - DAY_MS),
+      '--to',
+      dayOf(FIRST_DAY + 5 * DAY_MS),
+      '--json',
+    ]);
+
+    // THEN each day matches, the empty days are zero, and progress went to stderr
+    expect(result.code).toBe(0);
+    expect(result.json).toEqual(
+      Array.from({ length: 7 }, (_, i) => {
+        const day = dayOf(FIRST_DAY + (i - 1) * DAY_MS);
+        const e = expected.get(day);
+        return {
+          day,
+          messages: e?.messages ?? 0,
+          senders: e?.s.size ?? 0,
+          receivers: e?.r.size ?? 0,
+          conversations: e?.c.size ?? 0,
+        };
+      }),
+    );
+    expect(result.text).toContain('[day 7 of 7]');
+  }, 60_000);
+});
+
+describe('npm run records', () => {
+  const ids = (items: Record<string, unknown>[]) => items.map((item) => item.serverMsgID);
+  const inSendOrder = (filter: (m: OpenImMessage) => boolean) =>
+    SENT.filter(({ message }) => filter(message))
+      .sort((a, b) => a.sentAt - b.sentAt)
+      .map(({ message }) => message.serverMsgID);
+
+  it('lists a conversation in send order, whoever sent each message', async () => {
+    const result = await tool('records', ['conversation', 'user_8', 'user_1', '--json']);
+    const pair = (m: OpenImMessage) =>
+      [m.sendID, m.recvID].sort().join() === ['user_1', 'user_8'].sort().join();
+    expect(result.code).toBe(0);
+    expect(ids(result.json)).toEqual(inSendOrder(pair));
+    expect(result.json.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('lists what a user sent and what a user received, in send order', async () => {
+    const sent = await tool('records', ['sent', 'user_3', '--json']);
+    const received = await tool('records', ['received', 'user_4', '--json']);
+    expect(ids(sent.json)).toEqual(inSendOrder((m) => m.sendID === 'user_3'));
+    expect(ids(received.json)).toEqual(inSendOrder((m) => m.recvID === 'user_4'));
+  }, 60_000);
+
+  it('narrows a user query to days', async () => {
+    const day = dayOf(FIRST_DAY + 2 * DAY_MS);
+    const result = await tool('records', ['sent', 'user_3', '--from', day, '--to', day, '--json']);
+    const onDay = SENT.filter(
+      ({ message, sentAt }) => message.sendID === 'user_3' && dayOf(sentAt) === day,
+    );
+    expect(result.json).toHaveLength(onDay.length);
+  }, 60_000);
+
+  it('finds one message with every field', async () => {
+    const { message } = SENT[42] as (typeof SENT)[number];
+    const result = await tool('records', ['message', message.serverMsgID, '--json']);
+    expect(result.json).toHaveLength(1);
+    expect(result.json[0]).toMatchObject(JSON.parse(encodeBody(message, 'v3.8.1')));
+  }, 60_000);
+
+  it('exports every message of a date range as JSON Lines, with progress per day', async () => {
+    const result = await tool('records', [
+      'export',
+      '--from',
+      dayOf(FIRST_DAY),
+      '--to',
+      dayOf(FIRST_DAY + 4 * DAY_MS),
+    ]);
+    expect(result.code).toBe(0);
+    expect(new Set(ids(result.json))).toEqual(
+      new Set(SENT.map(({ message }) => message.serverMsgID)),
+    );
+    expect(result.json).toHaveLength(SENT.length);
+    expect(result.text).toMatch(/2025-05-05: 600 message\(s\)\s+\[day 1 of 5\]/);
+  }, 60_000);
+
+  it('refuses a bad date, naming the option', async () => {
+    const result = await tool('records', ['export', '--from', '05/05/2025', '--to', '2025-05-06']);
+    expect(result.code).toBe(1);
+    expect(result.text).toContain('--from must be a date like 2025-05-09, not "05/05/2025"');
+  }, 60_000);
+});
+
+describe('formatTable', () => {
+  it('aligns columns and cuts long cells', () => {
+    expect(
+      formatTable(
+        ['a', 'bb'],
+        [
+          ['xyz', 'q'],
+          [1, 'a'.repeat(10)],
+        ],
+        5,
+      ),
+    ).toBe('a    bb\nxyz  q\n1    aaaa…\n');
+  });
+});

@@ -1,8 +1,10 @@
 /**
  * Webhook credentials kept in AWS Secrets Manager as `{"username":…,"password":…}`. Both the current
  * version and, during a rotation, the previous one are accepted, so rotating the secret and then
- * OpenIM's URL loses no message in between. Values are cached for a minute: a rotation takes
- * effect without a redeploy, and a Secrets Manager outage does not lock OpenIM out.
+ * OpenIM's URL loses no message in between. The current value is cached for a minute; a request
+ * that matches neither cached value re-reads both versions (at most every few seconds), so an
+ * instance never rejects OpenIM's password because its cache is older than the rotation. A Secrets
+ * Manager outage does not lock OpenIM out: the last values read stay valid.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -14,11 +16,15 @@ export interface SecretCredentialsOptions {
   readonly secretId: string;
   /** The client to read it with. @default a client built by Powertools */
   readonly client?: SecretsManagerClient;
-  /** How long a value is reused before it is read again, in seconds. @default 60 */
+  /** How long the current value is reused before it is read again, in seconds. @default 60 */
   readonly maxAgeSeconds?: number;
+  /** Least time between two re-reads caused by credentials that matched nothing, in ms. @default 5_000 */
+  readonly recheckIntervalMs?: number;
   /** The clock, in ms. @default Date.now */
   readonly now?: () => number;
 }
+
+type Stage = 'current' | 'previous';
 
 /** Checks the secret's shape; never puts its value into the error. */
 function toCredentials(value: unknown, secretId: string): Credentials | undefined {
@@ -44,29 +50,35 @@ export function secretsManagerCredentials({
   secretId,
   client,
   maxAgeSeconds = 60,
+  recheckIntervalMs = 5_000,
   now = Date.now,
 }: SecretCredentialsOptions): CredentialSource {
   // One provider per version stage: Powertools caches by name, not by stage.
-  const providers = {
+  const providers: Record<Stage, SecretsProvider> = {
     current: new SecretsProvider(client ? { awsSdkV3Client: client } : {}),
     previous: new SecretsProvider(client ? { awsSdkV3Client: client } : {}),
   };
-  const lastGood: { current?: Credentials; previous?: Credentials } = {};
-  let previousAbsentUntil = 0;
+  const lastGood: Partial<Record<Stage, Credentials>> = {};
+  let nextRecheck = 0;
 
-  const read = async (stage: 'current' | 'previous'): Promise<Credentials | undefined> => {
+  const read = async (stage: Stage, forceFetch: boolean): Promise<Credentials | undefined> => {
     try {
       const value = await providers[stage].get(secretId, {
         maxAge: maxAgeSeconds,
         transform: 'json',
+        forceFetch,
         ...(stage === 'previous' ? { sdkOptions: { VersionStage: 'AWSPREVIOUS' } } : {}),
       });
       const credentials = toCredentials(value, secretId);
       if (credentials) lastGood[stage] = credentials;
+      else delete lastGood[stage];
       return credentials;
     } catch (error) {
       // A version stage that does not exist (no rotation yet) is an answer, not a failure.
-      if (isNotFound(error)) return undefined;
+      if (isNotFound(error)) {
+        delete lastGood[stage];
+        return undefined;
+      }
       // Secrets Manager unreachable: keep accepting what was accepted a moment ago.
       if (lastGood[stage]) return lastGood[stage];
       throw error;
@@ -75,16 +87,19 @@ export function secretsManagerCredentials({
 
   return {
     async current() {
-      const credentials = await read('current');
+      const credentials = await read('current', false);
       if (!credentials) throw new Error(`secret ${secretId} has no current value`);
       return credentials;
     },
-    async previous() {
-      // Most secrets have no previous version; do not ask on every wrong password.
-      if (now() < previousAbsentUntil) return undefined;
-      const credentials = await read('previous');
-      if (!credentials) previousAbsentUntil = now() + maxAgeSeconds * 1000;
-      return credentials;
+    async others() {
+      // Credentials that matched nothing cached: the secret may have been rotated since. Read both
+      // versions again, but not more often than every few seconds, whatever a scanner sends.
+      if (now() >= nextRecheck) {
+        nextRecheck = now() + recheckIntervalMs;
+        await read('current', true);
+        await read('previous', true);
+      }
+      return [lastGood.current, lastGood.previous].filter((c): c is Credentials => c !== undefined);
     },
   };
 }

@@ -23,8 +23,11 @@ export interface Credentials {
 export interface CredentialSource {
   /** The current credentials, or `undefined` when no check is configured. */
   current(): Promise<Credentials | undefined>;
-  /** The credentials before the last rotation, if any. Asked only when the current ones fail. */
-  previous(): Promise<Credentials | undefined>;
+  /**
+   * Other credentials to accept, asked only when the current ones do not match: the previous
+   * version, and the current one read afresh in case it changed since it was cached.
+   */
+  others(): Promise<readonly Credentials[]>;
 }
 
 /** Parses `user:password`, as in `WEBHOOK_CREDENTIALS`; throws with the fix if it is malformed. */
@@ -38,7 +41,7 @@ export function parseCredentials(text: string): Credentials {
 
 /** A source with fixed credentials, or none (the check is off). */
 export function staticCredentials(credentials: Credentials | undefined): CredentialSource {
-  return { current: async () => credentials, previous: async () => undefined };
+  return { current: async () => credentials, others: async () => [] };
 }
 
 /** The credentials in an `Authorization: Basic` header, if it holds any. */
@@ -68,9 +71,7 @@ const UNAUTHORIZED = {
 } as const;
 
 /** Asks the source, turning its failure into a 503 that says what happened. */
-async function ask(
-  lookup: () => Promise<Credentials | undefined>,
-): Promise<Credentials | undefined> {
+async function ask<T>(lookup: () => Promise<T>): Promise<T> {
   try {
     return await lookup();
   } catch {
@@ -95,8 +96,8 @@ export function webhookAuth(source: CredentialSource): MiddlewareObj<APIGatewayP
       const given = parseBasicAuthorization(headers.authorization ?? headers.Authorization);
       if (given !== undefined && credentialsMatch(given, expected)) return;
       if (given !== undefined) {
-        const previous = await ask(source.previous);
-        if (previous !== undefined && credentialsMatch(given, previous)) return;
+        const others = await ask(source.others);
+        if (others.some((accepted) => credentialsMatch(given, accepted))) return;
       }
       throw Object.assign(callbackError(401, UNAUTHORIZED.errMsg, UNAUTHORIZED.errDlt), {
         headers: { 'WWW-Authenticate': 'Basic realm="openim-callback", charset="UTF-8"' },

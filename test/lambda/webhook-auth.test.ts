@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../lambda/app.ts';
 import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
 import { secretsManagerCredentials } from '../../lambda/secret-credentials.ts';
@@ -140,9 +140,9 @@ describe('Basic credentials', () => {
     let previousAsked = 0;
     const { handler } = guarded({
       current: async () => ({ username: 'openim', password: 'new' }),
-      previous: async () => {
+      others: async () => {
         previousAsked += 1;
-        return { username: 'openim', password: 'old' };
+        return [{ username: 'openim', password: 'old' }];
       },
     });
 
@@ -161,7 +161,7 @@ describe('Basic credentials', () => {
   it('answers 503, not 500, when the credentials cannot be read', async () => {
     const { handler, calls } = guarded({
       current: () => Promise.reject(new Error('AccessDenied: arn:aws:secretsmanager:…')),
-      previous: async () => undefined,
+      others: async () => [],
     });
 
     const response = await post(handler, PATH, V38_EXAMPLE_BODY, basic('openim', 'x'));
@@ -231,25 +231,76 @@ describe('credentials from Secrets Manager', () => {
     mock.restore();
   });
 
-  it('asks for AWSPREVIOUS, and remembers for maxAge that there is none', async () => {
-    const mock = mockClient(SecretsManagerClient);
+  it('never rejects OpenIM during a rotation, whatever each instance has cached', async () => {
+    // GIVEN a secret that Secrets Manager rotates, read through a clock the test moves
     const { ResourceNotFoundException } = await import('@aws-sdk/client-secrets-manager');
-    mock
-      .on(GetSecretValueCommand, { VersionStage: 'AWSPREVIOUS' })
-      .rejects(new ResourceNotFoundException({ message: 'no previous', $metadata: {} }));
-    let now = 1_000;
+    const versions: { current: string; previous?: string } = { current: 'OLD' };
+    const mock = mockClient(SecretsManagerClient);
+    mock.on(GetSecretValueCommand).callsFake(async (input: { VersionStage?: string }) => {
+      const password = input.VersionStage === 'AWSPREVIOUS' ? versions.previous : versions.current;
+      if (!password)
+        throw new ResourceNotFoundException({ message: 'no such version', $metadata: {} });
+      return secret(password);
+    });
+    let clock = 0;
     const source = secretsManagerCredentials({
       secretId: 'arn:secret',
       client: new SecretsManagerClient({ region: 'local' }),
-      now: () => now,
+      now: () => clock,
+    });
+    const accepts = async (password: string) => {
+      const given = { username: 'openim', password };
+      const current = await source.current();
+      if (current && credentialsMatch(given, current)) return true;
+      return (await source.others()).some((c) => credentialsMatch(given, c));
+    };
+    vi.useFakeTimers({ now: 0, toFake: ['Date'] });
+    const at = (seconds: number) => {
+      clock = seconds * 1000;
+      vi.setSystemTime(clock);
+    };
+
+    try {
+      // WHEN a scanner tries a password, then the secret is rotated, then OpenIM moves over
+      at(0);
+      expect(await accepts('OLD')).toBe(true);
+      at(30);
+      expect(await accepts('guess')).toBe(false);
+      at(35);
+      Object.assign(versions, { current: 'NEW', previous: 'OLD' });
+
+      // THEN the old password works while this instance still caches it
+      at(36);
+      expect(await accepts('OLD')).toBe(true);
+      // AND the new one works although the cached current value predates the rotation
+      at(40);
+      expect(await accepts('NEW')).toBe(true);
+      // AND the old one still works once the instance knows the new one
+      at(65);
+      expect(await accepts('OLD')).toBe(true);
+      at(95);
+      expect(await accepts('NEW')).toBe(true);
+      expect(await accepts('OLD')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+      mock.restore();
+    }
+  });
+
+  it('re-reads the secret at most every few seconds, however many wrong passwords arrive', async () => {
+    const mock = mockClient(SecretsManagerClient);
+    mock.on(GetSecretValueCommand).resolves(secret('right'));
+    const source = secretsManagerCredentials({
+      secretId: 'arn:secret',
+      client: new SecretsManagerClient({ region: 'local' }),
+      now: () => 1_000,
     });
 
-    expect(await source.previous()).toBeUndefined();
-    expect(await source.previous()).toBeUndefined();
-    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-    now += 61_000;
-    mock.on(GetSecretValueCommand, { VersionStage: 'AWSPREVIOUS' }).resolves(secret('old'));
-    expect(await source.previous()).toEqual({ username: 'openim', password: 'old' });
+    await source.current();
+    for (let i = 0; i < 100; i += 1) await source.others();
+
+    // One read for the cache, then one re-read of both versions for the whole burst.
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(3);
     mock.restore();
   });
 

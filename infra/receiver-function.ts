@@ -1,7 +1,7 @@
 /**
  * The receiver's Lambda function: `lambda/handler.ts` bundled by esbuild into one ESM file with the
- * AWS SDK inside, its own log group, and a role that may write its logs and put items into the
- * messages table, nothing more.
+ * AWS SDK inside, its own log group, and a role that may write its logs, read the webhook secret,
+ * put items into the messages table and send records to the fallback queue, nothing more.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LogLevel } from './settings.ts';
 
@@ -31,6 +33,21 @@ const CJS_REQUIRE_BANNER =
 export interface ReceiverFunctionProps {
   /** The messages table; the function may only put items into it. */
   readonly table: Pick<ITable, 'tableArn' | 'tableName'>;
+  /**
+   * The secret with the Basic-auth credentials OpenIM must present, passed as
+   * `WEBHOOK_SECRET_ARN`; the function may only read its value.
+   */
+  readonly webhookSecret: Pick<ISecret, 'secretArn'>;
+  /**
+   * The queue that keeps records the table did not take, passed as `FALLBACK_QUEUE_URL`; the
+   * function may only send to it.
+   */
+  readonly fallbackQueue: Pick<IQueue, 'queueArn' | 'queueUrl'>;
+  /**
+   * Source CIDRs allowed to post, passed comma-separated as `ALLOWED_SOURCE_CIDRS`; others get 403.
+   * @default undefined (any source may present credentials, and `ALLOWED_SOURCE_CIDRS` is not set)
+   */
+  readonly allowedSourceCidrs?: readonly string[] | undefined;
   /**
    * Days the function's log group keeps its logs.
    * @default 30
@@ -71,13 +88,31 @@ export class ReceiverFunction extends Construct {
     // group in the account.
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'OpenIM callback receiver: write its own logs, put items into its table',
+      description:
+        'OpenIM callback receiver: write its logs, read its webhook secret, put items into its ' +
+        'table, send records to its fallback queue',
     });
     this.logGroup.grantWrite(this.role);
     // Not table.grantWriteData(): that also allows UpdateItem, DeleteItem and BatchWriteItem, and
     // adds the indexes. The receiver only ever puts a new item.
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.tableArn] }),
+    );
+    // Not secret.grantRead(): that adds DescribeSecret, which the function never calls. The
+    // secret uses Secrets Manager's AWS managed key, so no KMS permission is needed either.
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.webhookSecret.secretArn],
+      }),
+    );
+    // Not queue.grantSendMessages(): that adds GetQueueAttributes and GetQueueUrl. The queue is
+    // SQS-encrypted (no KMS key), so sending needs nothing else.
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [props.fallbackQueue.queueArn],
+      }),
     );
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -91,12 +126,19 @@ export class ReceiverFunction extends Construct {
       // SDK) and parsing a body of up to 400 KB fast, for a fraction of a cent more per million.
       memorySize: 512,
       // OpenIM waits 5 s by default (webhooks.yml `timeout`). Stopping at 3 s leaves room for API
-      // Gateway and the network, so OpenIM gets an answer instead of a timeout of its own.
+      // Gateway and the network, so OpenIM gets an answer instead of a timeout of its own. The
+      // handler gives the table 1.5 s, retries included, then the fallback queue the rest.
       timeout: Duration.seconds(3),
       role: this.role,
       logGroup: this.logGroup,
       environment: {
         TABLE_NAME: props.table.tableName,
+        // The ARN only: the function reads the value at run time, so it is in no template or log.
+        WEBHOOK_SECRET_ARN: props.webhookSecret.secretArn,
+        FALLBACK_QUEUE_URL: props.fallbackQueue.queueUrl,
+        ...(props.allowedSourceCidrs === undefined
+          ? {}
+          : { ALLOWED_SOURCE_CIDRS: props.allowedSourceCidrs.join(',') }),
         ...(props.ttlDays === undefined ? {} : { TTL_DAYS: String(props.ttlDays) }),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',

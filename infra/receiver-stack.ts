@@ -1,13 +1,17 @@
 /**
- * The whole deployment in one stack: the messages table, the receiver function and the HTTP API,
- * plus the three outputs a user needs: the URL for OpenIM, the table's name and a console link.
+ * The whole deployment in one stack: the messages table, the webhook secret, the fallback queue
+ * with its alarms, the receiver function and the HTTP API, plus the outputs a user and the tools
+ * need: the URL for OpenIM and its secret's ARN, the table's name, a console link and the queue.
  */
 import { Aws, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CallbackApi } from './callback-api.ts';
+import { FallbackQueue } from './fallback-queue.ts';
 import { MessagesTable } from './messages-table.ts';
 import { ReceiverFunction } from './receiver-function.ts';
 import { DEFAULT_SETTINGS, type DeploymentSettings } from './settings.ts';
+import { STACK_OUTPUTS } from './stack-outputs.ts';
+import { WebhookSecret } from './webhook-secret.ts';
 
 /** Properties of {@link ReceiverStack}. */
 export interface ReceiverStackProps extends StackProps {
@@ -18,10 +22,14 @@ export interface ReceiverStackProps extends StackProps {
   readonly settings?: DeploymentSettings;
 }
 
-/** The OpenIM callback receiver: API Gateway → Lambda → DynamoDB. */
+/** The OpenIM callback receiver: API Gateway → Lambda → DynamoDB, with an SQS fallback. */
 export class ReceiverStack extends Stack {
   /** The messages table. */
   readonly messages: MessagesTable;
+  /** The credentials OpenIM must present. */
+  readonly webhookSecret: WebhookSecret;
+  /** Where records go when the table will not take them, and its alarms. */
+  readonly fallback: FallbackQueue;
   /** The receiver function. */
   readonly receiver: ReceiverFunction;
   /** The HTTP API. */
@@ -38,8 +46,17 @@ export class ReceiverStack extends Stack {
       retain: settings.tableRemovalPolicy === 'retain',
       timeToLive: settings.ttlDays !== undefined,
     });
+    this.webhookSecret = new WebhookSecret(this, 'WebhookSecret');
+    this.fallback = new FallbackQueue(this, 'Fallback', {
+      // The queue holds records too: it goes with the table, or stays with it.
+      retain: settings.tableRemovalPolicy === 'retain',
+      alarmEmail: settings.alarmEmail,
+    });
     this.receiver = new ReceiverFunction(this, 'Receiver', {
       table: this.messages.table,
+      webhookSecret: this.webhookSecret.secret,
+      fallbackQueue: this.fallback.queue,
+      allowedSourceCidrs: settings.allowedSourceCidrs,
       logRetentionDays: settings.logRetentionDays,
       ttlDays: settings.ttlDays,
       logLevel: settings.logLevel,
@@ -54,23 +71,35 @@ export class ReceiverStack extends Stack {
     Validations.of(this.callbackApi.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'No API Gateway authorizer yet. OpenIM cannot sign requests or send tokens; its only ' +
-        'credential is HTTP Basic auth from the userinfo of its webhooks.yml url, which a later ' +
-        'issue checks inside the Lambda function. Until then anyone who knows the URL can post ' +
-        'callbacks; the stage throttle caps what that abuse can cost.',
+        'No API Gateway authorizer: OpenIM cannot sign requests or send a token; its only ' +
+        'credential is HTTP Basic auth from the userinfo of its webhooks.yml url. HTTP APIs have ' +
+        'no built-in Basic-auth check, and a Lambda authorizer would only move the same check into ' +
+        'a second function with its own cold start. The receiver function checks it first: the ' +
+        'user and password from Secrets Manager (generated at deploy time), compared in constant ' +
+        'time, 401 before any body parsing or DynamoDB call. The stage throttle caps the cost of ' +
+        'refused requests.',
     });
 
-    new CfnOutput(this, 'WebhookUrl', {
-      description: 'Paste into OpenIM config/webhooks.yml as `url:`',
+    new CfnOutput(this, STACK_OUTPUTS.webhookUrl, {
+      description:
+        'The API base URL. OpenIM needs it with credentials: `npm run webhook-url` prints the url',
       value: this.callbackApi.api.apiEndpoint,
     });
-    new CfnOutput(this, 'TableName', {
+    new CfnOutput(this, STACK_OUTPUTS.webhookSecretArn, {
+      description: "ARN of the secret with OpenIM's webhook user and password (not the value)",
+      value: this.webhookSecret.secret.secretArn,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.tableName, {
       description: 'The DynamoDB table holding one item per message',
       value: this.messages.table.tableName,
     });
-    new CfnOutput(this, 'TableConsoleUrl', {
+    new CfnOutput(this, STACK_OUTPUTS.tableConsoleUrl, {
       description: "The table's items in the DynamoDB console",
       value: `https://${Aws.REGION}.console.aws.amazon.com/dynamodbv2/home?region=${Aws.REGION}#item-explorer?table=${this.messages.table.tableName}`,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.fallbackQueueUrl, {
+      description: 'Records the table did not take wait here; `npm run replay` writes them back',
+      value: this.fallback.queue.queueUrl,
     });
   }
 }

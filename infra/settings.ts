@@ -3,8 +3,9 @@
  * anything is built, so a wrong value stops `cdk synth` with a message that names the fix.
  *
  * Set them with `-c key=value` on the command line (values arrive as strings) or under `context` in
- * `cdk.json` (values may be JSON numbers).
+ * `cdk.json` (values may be JSON numbers, and lists JSON arrays).
  */
+import { BlockList, isIP } from 'node:net';
 import type { Node } from 'constructs';
 
 /** How the messages table is treated when the stack is deleted. */
@@ -29,6 +30,10 @@ export interface DeploymentSettings {
   readonly ttlDays: number | undefined;
   /** The function's Powertools log level. */
   readonly logLevel: LogLevel;
+  /** Source CIDRs allowed to post callbacks; `undefined` lets any address try its credentials. */
+  readonly allowedSourceCidrs: readonly string[] | undefined;
+  /** Where the fallback queue's alarms are e-mailed; `undefined` creates no topic. */
+  readonly alarmEmail: string | undefined;
 }
 
 /** The context keys, by setting. */
@@ -40,6 +45,8 @@ export const CONTEXT_KEYS = {
   tableRemovalPolicy: 'tableRemovalPolicy',
   ttlDays: 'ttlDays',
   logLevel: 'logLevel',
+  allowedSourceCidrs: 'allowedSourceCidrs',
+  alarmEmail: 'alarmEmail',
 } as const satisfies Record<keyof DeploymentSettings, string>;
 
 /** The settings a deployment gets when it sets no context. */
@@ -53,6 +60,8 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   tableRemovalPolicy: 'retain',
   ttlDays: undefined,
   logLevel: 'INFO',
+  allowedSourceCidrs: undefined,
+  alarmEmail: undefined,
 };
 
 /** Retention periods CloudWatch Logs accepts, in days (never "forever": every log group expires). */
@@ -75,6 +84,12 @@ const LOG_LEVELS: readonly LogLevel[] = [
 /** CloudFormation's rule for stack names. */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
+/** How long `ALLOWED_SOURCE_CIDRS` may get: Lambda allows 4 KB for all variables together. */
+const MAX_ALLOWLIST_CHARS = 2048;
+
+/** One address, no spaces, a dot in the domain: enough to catch a typo, as SNS checks the rest. */
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;.]+$/;
+
 /** Thrown when context holds a value the deployment cannot use; the message lists every fix. */
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
@@ -92,6 +107,45 @@ function wholeNumber(value: string): number | undefined {
   if (!/^\d+$/.test(value)) return undefined;
   const result = Number(value);
   return Number.isSafeInteger(result) ? result : undefined;
+}
+
+/**
+ * The entries of a list setting: a JSON array (from `cdk.json`, or as text from `-c`) or
+ * comma-separated text. `undefined` when unset or empty; `{ problem }` when it cannot be read.
+ */
+function listEntries(value: unknown): string[] | undefined | { readonly problem: string } {
+  let items: unknown = value;
+  if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      items = JSON.parse(value);
+    } catch {
+      return { problem: 'it starts with "[" but is not a JSON array' };
+    }
+  }
+  const entries = (Array.isArray(items) ? items.map(String) : (text(items) ?? '').split(','))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.length > 0 ? entries : undefined;
+}
+
+/**
+ * One allowlist entry as `address/prefix`, checked by Node's own parser (the function uses the same
+ * `BlockList`), or `undefined` if it is not an IPv4/IPv6 address or CIDR. A bare address is one host.
+ */
+export function normalizeCidr(entry: string): string | undefined {
+  const parts = entry.split('/');
+  const [address = '', prefixText] = parts;
+  const family = isIP(address);
+  if (parts.length > 2 || family === 0 || address.includes('%')) return undefined;
+  const maxPrefix = family === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? maxPrefix : wholeNumber(prefixText);
+  if (prefix === undefined || prefix > maxPrefix) return undefined;
+  try {
+    new BlockList().addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  } catch {
+    return undefined;
+  }
+  return `${address}/${prefix}`;
 }
 
 /** Reads and checks the deployment settings from the context of `node` (usually the app's). */
@@ -198,6 +252,49 @@ export function readSettings(node: Node): DeploymentSettings {
     }
   }
 
+  let allowedSourceCidrs = DEFAULT_SETTINGS.allowedSourceCidrs;
+  const cidrs = listEntries(node.tryGetContext(CONTEXT_KEYS.allowedSourceCidrs));
+  if (cidrs !== undefined && 'problem' in cidrs) {
+    problems.push(
+      `Context "allowedSourceCidrs" cannot be read: ${cidrs.problem}. ` +
+        'Fix: -c allowedSourceCidrs=203.0.113.0/24,2001:db8::/32 or a JSON array in cdk.json',
+    );
+  } else if (cidrs !== undefined) {
+    const normalized = cidrs.map((entry) => ({ entry, cidr: normalizeCidr(entry) }));
+    const bad = normalized.filter(({ cidr }) => cidr === undefined).map(({ entry }) => entry);
+    if (bad.length > 0) {
+      problems.push(
+        'Context "allowedSourceCidrs" has entries that are not IPv4 or IPv6 addresses or CIDRs: ' +
+          `${bad.map((b) => `"${b}"`).join(', ')}. ` +
+          'Fix: -c allowedSourceCidrs=203.0.113.0/24,2001:db8::/32 (comma-separated), or leave ' +
+          'it unset to accept any source that has the credentials',
+      );
+    } else {
+      const unique = [...new Set(normalized.map(({ cidr }) => cidr as string))];
+      if (unique.join(',').length <= MAX_ALLOWLIST_CHARS) {
+        allowedSourceCidrs = unique;
+      } else {
+        problems.push(
+          `Context "allowedSourceCidrs" has ${unique.length} entries, more than fit in the ` +
+            "function's environment (4 KB in all). Fix: merge them into fewer, wider CIDRs",
+        );
+      }
+    }
+  }
+
+  let alarmEmail = DEFAULT_SETTINGS.alarmEmail;
+  const email = text(node.tryGetContext(CONTEXT_KEYS.alarmEmail));
+  if (email !== undefined) {
+    if (EMAIL.test(email)) {
+      alarmEmail = email;
+    } else {
+      problems.push(
+        `Context "alarmEmail" is "${email}", which is not one e-mail address. ` +
+          'Fix: -c alarmEmail=ops@example.com, or leave it unset for no e-mail',
+      );
+    }
+  }
+
   if (problems.length > 0) {
     throw new SettingsError(
       `The deployment settings are invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
@@ -211,5 +308,7 @@ export function readSettings(node: Node): DeploymentSettings {
     tableRemovalPolicy,
     ttlDays,
     logLevel,
+    allowedSourceCidrs,
+    alarmEmail,
   };
 }

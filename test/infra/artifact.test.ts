@@ -2,10 +2,25 @@
  * The deployed artifact, proven offline: synthesize with real esbuild bundling, take the function's
  * bundle out of the cloud assembly, and run it as Lambda would (a fresh Node 24 process whose
  * environment is the template's) against dynalite holding the table the template defines. Every
- * synthesized route gets a real OpenIM v3.8 request.
+ * synthesized route gets a real OpenIM v3.8 request, with the Basic credentials OpenIM sends.
+ *
+ * DynamoDB is the real engine (dynalite), watched through a counting proxy. Secrets Manager and SQS
+ * have no local engine, so they are small stubs of their JSON wire protocol on 127.0.0.1, reached
+ * through the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables: the bundled SDK still builds,
+ * signs and parses real requests, and the stubs record what it asked.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -31,6 +46,17 @@ const V38_SERVER_MSG_ID = '0b2676769e9eceb4983cb12966586f48';
 
 /** The exact success body OpenIM expects. */
 const SUCCESS = '{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}';
+
+/** What the stack's secret would hold: the template only generates it, so the test picks one. */
+const CREDENTIALS = { username: 'openim', password: 'Zk4q9VbT2mXw7LpR0sNc8HdJ3yFg6KeA1uQo5WiE' };
+
+/** The ARN the test gives the template's secret, as CloudFormation would from `Ref`. */
+const SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:WebhookSecret-AbCdEf';
+
+/** `Authorization: Basic …` as Go's net/http builds it from `https://user:password@host`. */
+function basic({ username, password }: { username: string; password: string }): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
 
 /**
  * Runs in the child: imports the bundle (so it reads its environment at load, as in Lambda),
@@ -89,7 +115,11 @@ function runNode(
 }
 
 /** The HTTP API v2 event OpenIM's request produces on a route, as API Gateway would build it. */
-function openImEvent(routeKey: RouteKey, serverMsgID: string): APIGatewayProxyEventV2 {
+function openImEvent(
+  routeKey: RouteKey,
+  serverMsgID: string,
+  authorization: string | undefined,
+): APIGatewayProxyEventV2 {
   const path = routeKey.slice(routeKey.indexOf(' ') + 1);
   // OpenIM 3.5 and later post to <url>/<command>; 3.0 to 3.4 post to <url>?command=<command>.
   const url = path === '/' ? `/?command=${AFTER_SEND_SINGLE_MSG}` : path;
@@ -101,8 +131,9 @@ function openImEvent(routeKey: RouteKey, serverMsgID: string): APIGatewayProxyEv
       headers: {
         host: 'abc123.execute-api.eu-west-1.amazonaws.com',
         'user-agent': 'Go-http-client/1.1',
-        'content-type': 'application/json; charset=utf-8',
         'content-length': String(body.length),
+        ...(authorization === undefined ? {} : { authorization }),
+        'content-type': 'application/json; charset=utf-8',
         operationid: '37a60d50-4799-4de2-bfc9-d9d0ccf2e8b5',
         'accept-encoding': 'gzip',
       },
@@ -113,126 +144,303 @@ function openImEvent(routeKey: RouteKey, serverMsgID: string): APIGatewayProxyEv
   );
 }
 
+/** One request a stub or proxy received. */
+interface Call {
+  /** The `x-amz-target` header, e.g. `secretsmanager.GetSecretValue`. */
+  readonly target: string;
+  /** The JSON body. */
+  readonly input: Record<string, unknown>;
+}
+
+/** A stub's answer: status, JSON body and extra headers. */
+interface StubAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** A local HTTP server that records every request. */
+interface Recorder {
+  readonly endpoint: string;
+  readonly calls: Call[];
+  close(): Promise<void>;
+}
+
+/** A proxy that can be told to fail instead of forwarding. */
+interface CountingProxy extends Recorder {
+  /** When set, every request gets this answer instead of reaching the engine. */
+  failWith: StubAnswer | undefined;
+}
+
+/** Reads a request's whole body. */
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Starts `server` on a free port of 127.0.0.1 and wraps it as a {@link Recorder}. */
+async function listen(server: Server, calls: Call[]): Promise<Recorder> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The call a request carries: its target and JSON input. */
+function callOf(headers: IncomingHttpHeaders, body: Buffer): Call {
+  const text = body.toString('utf8');
+  return { target: String(headers['x-amz-target'] ?? ''), input: text ? JSON.parse(text) : {} };
+}
+
+/** A stub of an AWS JSON-protocol service (`POST /` with `x-amz-target`). */
+async function startJsonStub(answer: (call: Call) => StubAnswer): Promise<Recorder> {
+  const calls: Call[] = [];
+  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+    const call = callOf(request.headers, await readBody(request));
+    calls.push(call);
+    const { status, body, headers = {} } = answer(call);
+    response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...headers });
+    response.end(JSON.stringify(body));
+  });
+  return listen(server, calls);
+}
+
+/** A JSON-protocol error, as AWS sends it. */
+function awsError(type: string, message: string): StubAnswer {
+  return {
+    status: 400,
+    body: { __type: type, message },
+    headers: { 'x-amzn-errortype': type },
+  };
+}
+
+/** Secrets Manager's `GetSecretValue`: the stack's secret at AWSCURRENT, no AWSPREVIOUS yet. */
+function secretsManager({ target, input }: Call): StubAnswer {
+  if (target !== 'secretsmanager.GetSecretValue') {
+    return awsError('InvalidRequestException', `the stub does not serve ${target}`);
+  }
+  const stage = input.VersionStage ?? 'AWSCURRENT';
+  if (input.SecretId !== SECRET_ARN || stage !== 'AWSCURRENT' || input.VersionId !== undefined) {
+    return awsError(
+      'ResourceNotFoundException',
+      "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS",
+    );
+  }
+  return {
+    status: 200,
+    body: {
+      ARN: SECRET_ARN,
+      Name: 'WebhookSecret-AbCdEf',
+      SecretString: JSON.stringify(CREDENTIALS),
+      VersionId: 'v1',
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: 1_746_797_000,
+    },
+  };
+}
+
+/** SQS's `SendMessage`, answered as SQS does (the SDK checks the body's MD5). */
+function sqs({ target, input }: Call): StubAnswer {
+  if (target !== 'AmazonSQS.SendMessage') {
+    return awsError('InvalidAction', `the stub does not serve ${target}`);
+  }
+  const md5 = createHash('md5')
+    .update(String(input.MessageBody ?? ''))
+    .digest('hex');
+  return { status: 200, body: { MessageId: 'stub-1', MD5OfMessageBody: md5 } };
+}
+
+/** A proxy in front of the local engine that counts what the function asks DynamoDB. */
+async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const calls: Call[] = [];
+  const { hostname, port } = new URL(target);
+  const server = createServer(async (request, response) => {
+    const body = await readBody(request);
+    calls.push(callOf(request.headers, body));
+    if (proxy.failWith) {
+      const { status, body: answer, headers = {} } = proxy.failWith;
+      response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers });
+      response.end(JSON.stringify(answer));
+      return;
+    }
+    const upstream = httpRequest(
+      { hostname, port, method: request.method, path: request.url, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    upstream.on('error', () => response.destroy());
+    upstream.end(body);
+  });
+  const proxy: CountingProxy = { ...(await listen(server, calls)), failWith: undefined };
+  return proxy;
+}
+
 const SLOW = 120_000;
 
 describe('the synthesized artifact', () => {
   let synthesized: Synthesized;
   let engine: LocalEngine;
+  let dynamo: CountingProxy;
+  let secrets: Recorder;
+  let queue: Recorder;
   let resources: Record<string, Resource>;
+  let routeKeys: RouteKey[];
+  const tableName = 'messages-from-template';
+
+  /** The URL the test gives the template's queue, as CloudFormation would from `Ref`. */
+  const queueUrl = () => `${queue.endpoint}/000000000000/fallback`;
+
+  /** The function's environment from the template, with each reference resolved locally. */
+  function functionEnv(fn: Resource): Record<string, string> {
+    const [tableId] = only(resources, 'AWS::DynamoDB::Table');
+    const [secretId] = only(resources, 'AWS::SecretsManager::Secret');
+    const [queueId] = only(resources, 'AWS::SQS::Queue');
+    const refs: Record<string, string> = {
+      [tableId]: tableName,
+      [secretId]: SECRET_ARN,
+      [queueId]: queueUrl(),
+    };
+    const env: Record<string, string> = {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_SQS: queue.endpoint,
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    };
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    for (const [name, value] of Object.entries(variables)) {
+      const ref = (value as { Ref?: string }).Ref;
+      if (typeof value === 'string') env[name] = value;
+      else if (ref !== undefined && ref in refs) env[name] = refs[ref] as string;
+      else throw new Error(`${name} is ${JSON.stringify(value)}, which this test cannot resolve`);
+    }
+    return env;
+  }
+
+  /** Runs the bundle the template deploys, in a fresh process, once per event in order. */
+  async function invoke(events: APIGatewayProxyEventV2[]) {
+    const { assembly, stack } = synthesized;
+    const [, fn] = only(resources, 'AWS::Lambda::Function');
+    const { S3Key } = fn.Properties.Code as { S3Key: string };
+    const hash = S3Key.replace(/\.zip$/, '');
+    const manifestArtifact = assembly
+      .getStackByName(stack.stackName)
+      .dependencies.find(AssetManifestArtifact.isAssetManifestArtifact);
+    const manifest: AssetManifest = JSON.parse(readFileSync(manifestArtifact?.file ?? '', 'utf8'));
+    const asset = manifest.files?.[hash];
+    const [handlerFile, handlerName] = (fn.Properties.Handler as string).split('.');
+    const bundle = join(assembly.directory, asset?.source.path ?? '', `${handlerFile}.mjs`);
+    expect(asset?.source.packaging).toBe('zip');
+    expect(existsSync(bundle), bundle).toBe(true);
+
+    const workDir = tempDir('openim-artifact-');
+    const invocations = join(workDir, 'invocations.json');
+    const results = join(workDir, 'results.json');
+    writeFileSync(
+      invocations,
+      JSON.stringify({
+        events,
+        context: {
+          callbackWaitsForEmptyEventLoop: true,
+          functionName: 'openim-callback-receiver',
+          functionVersion: '$LATEST',
+          invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:openim-callback-receiver',
+          memoryLimitInMB: String(fn.Properties.MemorySize),
+          logGroupName: '/aws/lambda/openim-callback-receiver',
+          logStreamName: 'local',
+        },
+      }),
+    );
+    const run = await runNode(
+      [
+        '--input-type=module',
+        '-e',
+        INVOKER,
+        pathToFileURL(bundle).href,
+        handlerName ?? '',
+        invocations,
+        results,
+      ],
+      functionEnv(fn),
+    );
+    expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
+    const answers: APIGatewayProxyStructuredResultV2[] = JSON.parse(readFileSync(results, 'utf8'));
+    expect(answers).toHaveLength(events.length);
+    return { ...run, answers };
+  }
+
+  /** The stored item for a message, if any. */
+  async function stored(serverMsgID: string) {
+    const { Item } = await engine.client.send(
+      new GetItemCommand({ TableName: tableName, Key: { serverMsgID: { S: serverMsgID } } }),
+    );
+    return Item === undefined ? undefined : unmarshall(Item);
+  }
 
   beforeAll(async () => {
     synthesized = synthesize({}, { bundle: true });
     engine = await startLocalEngine();
+    [dynamo, secrets, queue] = await Promise.all([
+      startCountingProxy(engine.endpoint),
+      startJsonStub(secretsManager),
+      startJsonStub(sqs),
+    ]);
     const template = synthesized.assembly.getStackByName(synthesized.stack.stackName).template;
     resources = template.Resources;
+    routeKeys = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => r.Properties.RouteKey as RouteKey);
+
+    // The table the template defines, in dynalite
+    const [, table] = only(resources, 'AWS::DynamoDB::Table');
+    const { BillingMode, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } =
+      table.Properties as unknown as CreateTableCommandInput;
+    await engine.client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode,
+        KeySchema,
+        AttributeDefinitions,
+        GlobalSecondaryIndexes,
+      }),
+    );
+    await waitUntilTableExists(
+      { client: engine.client, maxWaitTime: 30 },
+      { TableName: tableName },
+    );
   }, SLOW);
 
   afterAll(async () => {
+    await Promise.all([dynamo?.close(), secrets?.close(), queue?.close()]);
     await engine?.close();
     await removeOutdirs();
   });
 
   it(
-    'stores a real OpenIM request on every synthesized route',
+    "stores a real OpenIM request with the stack's credentials on every synthesized route",
     async () => {
-      // GIVEN: the bundle the template deploys
-      const { assembly, stack } = synthesized;
-      const [, fn] = only(resources, 'AWS::Lambda::Function');
-      const { S3Key } = fn.Properties.Code as { S3Key: string };
-      const hash = S3Key.replace(/\.zip$/, '');
-      const manifestArtifact = assembly
-        .getStackByName(stack.stackName)
-        .dependencies.find(AssetManifestArtifact.isAssetManifestArtifact);
-      const manifest: AssetManifest = JSON.parse(
-        readFileSync(manifestArtifact?.file ?? '', 'utf8'),
-      );
-      const asset = manifest.files?.[hash];
-      const [handlerFile, handlerName] = (fn.Properties.Handler as string).split('.');
-      const bundle = join(assembly.directory, asset?.source.path ?? '', `${handlerFile}.mjs`);
-      expect(asset?.source.packaging).toBe('zip');
-      expect(existsSync(bundle), bundle).toBe(true);
-
-      // GIVEN: the table the template defines, in dynalite
-      const [tableId, table] = only(resources, 'AWS::DynamoDB::Table');
-      const tableName = 'messages-from-template';
-      const { BillingMode, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } =
-        table.Properties as unknown as CreateTableCommandInput;
-      await engine.client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode,
-          KeySchema,
-          AttributeDefinitions,
-          GlobalSecondaryIndexes,
-        }),
-      );
-      await waitUntilTableExists(
-        { client: engine.client, maxWaitTime: 30 },
-        { TableName: tableName },
-      );
-
-      // GIVEN: the function's environment from the template, pointed at dynalite
-      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
-        .Variables;
-      const env: Record<string, string> = {
-        AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
-        AWS_REGION: LOCAL_AWS.region,
-        AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-      };
-      for (const [name, value] of Object.entries(variables)) {
-        if (typeof value === 'string') env[name] = value;
-        else if (JSON.stringify(value) === JSON.stringify({ Ref: tableId })) env[name] = tableName;
-        else throw new Error(`${name} is ${JSON.stringify(value)}, which this test cannot resolve`);
-      }
-
       // GIVEN: one OpenIM request per route the template serves, each a different message
-      const routeKeys = Object.values(resources)
-        .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
-        .map((r) => r.Properties.RouteKey as RouteKey);
       const serverMsgIDs = routeKeys.map((_, i) => `${V38_SERVER_MSG_ID.slice(0, -2)}${i}0`);
-      const events = routeKeys.map((key, i) => openImEvent(key, serverMsgIDs[i] as string));
-      const workDir = tempDir('openim-artifact-');
-      const invocations = join(workDir, 'invocations.json');
-      const results = join(workDir, 'results.json');
-      writeFileSync(
-        invocations,
-        JSON.stringify({
-          events,
-          context: {
-            callbackWaitsForEmptyEventLoop: true,
-            functionName: 'openim-callback-receiver',
-            functionVersion: '$LATEST',
-            invokedFunctionArn:
-              'arn:aws:lambda:local:000000000000:function:openim-callback-receiver',
-            memoryLimitInMB: String(fn.Properties.MemorySize),
-            logGroupName: '/aws/lambda/openim-callback-receiver',
-            logStreamName: 'local',
-          },
-        }),
+      const events = routeKeys.map((key, i) =>
+        openImEvent(key, serverMsgIDs[i] as string, basic(CREDENTIALS)),
       );
+      dynamo.calls.length = 0;
+      secrets.calls.length = 0;
+      queue.calls.length = 0;
 
       // WHEN
-      const run = await runNode(
-        [
-          '--input-type=module',
-          '-e',
-          INVOKER,
-          pathToFileURL(bundle).href,
-          handlerName ?? '',
-          invocations,
-          results,
-        ],
-        env,
-      );
+      const { answers, stdout } = await invoke(events);
 
       // THEN: OpenIM's success answer on every route
-      expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
       expect(routeKeys.sort()).toEqual(['POST /', `POST /${AFTER_SEND_SINGLE_MSG}`]);
-      const answers: APIGatewayProxyStructuredResultV2[] = JSON.parse(
-        readFileSync(results, 'utf8'),
-      );
-      expect(answers).toHaveLength(events.length);
       for (const answer of answers) {
         expect(answer.statusCode).toBe(200);
         expect(answer.body).toBe(SUCCESS);
@@ -240,12 +448,8 @@ describe('the synthesized artifact', () => {
 
       // THEN: each message is in the table with the fields OpenIM sent
       for (const serverMsgID of serverMsgIDs) {
-        const { Item } = await engine.client.send(
-          new GetItemCommand({ TableName: tableName, Key: { serverMsgID: { S: serverMsgID } } }),
-        );
-        expect(Item, serverMsgID).toBeDefined();
         const sent = JSON.parse(V38_BODY.replace(V38_SERVER_MSG_ID, serverMsgID));
-        expect(unmarshall(Item ?? {})).toMatchObject({
+        expect(await stored(serverMsgID), serverMsgID).toMatchObject({
           ...sent,
           conversationID: 'si_user_a_user_b',
           sentAt: sent.sendTime,
@@ -253,10 +457,113 @@ describe('the synthesized artifact', () => {
         });
       }
 
-      // THEN: the function logged, but never the message content
-      expect(run.stdout).toContain('Message stored');
-      expect(run.stdout).not.toContain('\\"content\\":\\"hi\\"');
-      expect(run.stdout).not.toContain('{"content":"hi"}');
+      // THEN: the secret was read by the ARN from the template, each version once (cached)
+      const reads = secrets.calls.map((c) => `${c.input.SecretId} ${c.input.VersionStage ?? ''}`);
+      expect(reads).toContain(`${SECRET_ARN} `);
+      expect(new Set(reads).size).toBe(reads.length);
+
+      // THEN: one PutItem per message, and nothing went to the fallback queue
+      expect(dynamo.calls.map((c) => c.target)).toEqual(
+        events.map(() => 'DynamoDB_20120810.PutItem'),
+      );
+      expect(queue.calls).toEqual([]);
+
+      // THEN: the function logged, but never the message content or the password
+      expect(stdout).toContain('Message stored');
+      expect(stdout).not.toContain('\\"content\\":\\"hi\\"');
+      expect(stdout).not.toContain('{"content":"hi"}');
+      expect(stdout).not.toContain(CREDENTIALS.password);
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses a request without credentials or with a wrong password: 401, nothing stored',
+    async () => {
+      // GIVEN: the same real request, once with no Authorization header, once with a wrong one
+      const route = `POST /${AFTER_SEND_SINGLE_MSG}` as RouteKey;
+      const serverMsgIDs = ['f0000000000000000000000000000001', 'f0000000000000000000000000000002'];
+      const events = [
+        openImEvent(route, serverMsgIDs[0] as string, undefined),
+        openImEvent(route, serverMsgIDs[1] as string, basic({ ...CREDENTIALS, password: 'nope' })),
+      ];
+      dynamo.calls.length = 0;
+      secrets.calls.length = 0;
+      queue.calls.length = 0;
+
+      // WHEN
+      const { answers, stdout } = await invoke(events);
+
+      // THEN: OpenIM-shaped 401s
+      for (const answer of answers) {
+        expect(answer.statusCode).toBe(401);
+        const body = JSON.parse(String(answer.body));
+        expect(Object.keys(body)).toEqual([
+          'actionCode',
+          'errCode',
+          'errMsg',
+          'errDlt',
+          'nextCode',
+        ]);
+        expect(body).toMatchObject({ actionCode: 1, errCode: 401, nextCode: 0 });
+        expect(body.errMsg).toEqual(expect.any(String));
+        expect(String(answer.body)).not.toContain(CREDENTIALS.password);
+      }
+
+      // THEN: the wrong password was also tried against AWSPREVIOUS, which does not exist yet
+      expect(secrets.calls.map((c) => c.input.VersionStage)).toContain('AWSPREVIOUS');
+
+      // THEN: no storage call at all, and nothing stored or queued
+      expect(dynamo.calls).toEqual([]);
+      expect(queue.calls).toEqual([]);
+      for (const serverMsgID of serverMsgIDs) expect(await stored(serverMsgID)).toBeUndefined();
+      expect(stdout).not.toContain(CREDENTIALS.password);
+      expect(stdout).not.toContain('nope');
+    },
+    SLOW,
+  );
+
+  it(
+    'keeps the whole record in the fallback queue and answers 503 when the table fails',
+    async () => {
+      // GIVEN: DynamoDB answering every call with a server error
+      const serverMsgID = 'e0000000000000000000000000000001';
+      const event = openImEvent(`POST /${AFTER_SEND_SINGLE_MSG}`, serverMsgID, basic(CREDENTIALS));
+      dynamo.calls.length = 0;
+      queue.calls.length = 0;
+      dynamo.failWith = {
+        status: 500,
+        body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'down' },
+      };
+
+      // WHEN
+      let answers: APIGatewayProxyStructuredResultV2[];
+      try {
+        ({ answers } = await invoke([event]));
+      } finally {
+        dynamo.failWith = undefined;
+      }
+
+      // THEN: OpenIM hears that it was not stored
+      const [answer] = answers;
+      expect(answer?.statusCode).toBe(503);
+      expect(JSON.parse(String(answer?.body))).toMatchObject({ actionCode: 1, errCode: 503 });
+
+      // THEN: the table was tried (with retries), then the record went to the template's queue
+      expect(dynamo.calls.length).toBeGreaterThan(1);
+      expect(new Set(dynamo.calls.map((c) => c.target))).toEqual(
+        new Set(['DynamoDB_20120810.PutItem']),
+      );
+      expect(queue.calls).toHaveLength(1);
+      const [send] = queue.calls;
+      expect(send?.input.QueueUrl).toBe(queueUrl());
+      const sent = JSON.parse(V38_BODY.replace(V38_SERVER_MSG_ID, serverMsgID));
+      expect(JSON.parse(String(send?.input.MessageBody))).toMatchObject({
+        ...sent,
+        conversationID: 'si_user_a_user_b',
+        sentAt: sent.sendTime,
+      });
+      expect(await stored(serverMsgID)).toBeUndefined();
     },
     SLOW,
   );

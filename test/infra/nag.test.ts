@@ -33,6 +33,9 @@ function acknowledgements(app: ReturnType<typeof createApp>) {
   );
 }
 
+/** The rules the app acknowledges, in construct order; anything else must pass or fail synth. */
+const ACKNOWLEDGED = ['AwsSolutions-SMG4', 'AwsSolutions-SQS3', 'AwsSolutions-APIG4'];
+
 const SLOW = 60_000;
 afterAll(removeOutdirs);
 
@@ -51,7 +54,24 @@ describe('cdk-nag AwsSolutions checks', () => {
   );
 
   it(
-    'acknowledge only the missing authorizer, each with its reason',
+    'pass with alarmEmail and allowedSourceCidrs too, with no further acknowledgement',
+    () => {
+      // GIVEN / WHEN: the optional SNS topic is the only resource type these add
+      const { app, assembly } = synthesize({
+        alarmEmail: 'ops@example.com',
+        allowedSourceCidrs: '203.0.113.0/24',
+      });
+
+      // THEN
+      const report = validationReport(assembly.directory);
+      expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+      expect(acknowledgements(app).map(({ id }) => id)).toEqual(ACKNOWLEDGED);
+    },
+    SLOW,
+  );
+
+  it(
+    'acknowledge only these findings, each where it arises and with its reason',
     () => {
       // GIVEN
       const { app } = synthesize();
@@ -61,9 +81,16 @@ describe('cdk-nag AwsSolutions checks', () => {
 
       // THEN
       expect(acks.map(({ path, id }) => ({ path, id }))).toEqual([
+        { path: 'OpenImCallbackReceiver/WebhookSecret/Secret', id: 'AwsSolutions-SMG4' },
+        { path: 'OpenImCallbackReceiver/Fallback/Queue', id: 'AwsSolutions-SQS3' },
         { path: 'OpenImCallbackReceiver/CallbackApi/Api', id: 'AwsSolutions-APIG4' },
       ]);
       for (const { reason } of acks) expect(reason.trim().length).toBeGreaterThan(40);
+      const reasons = Object.fromEntries(acks.map(({ id, reason }) => [id, reason]));
+      expect(reasons['AwsSolutions-APIG4']).toMatch(/Basic auth[\s\S]*constant time[\s\S]*401/);
+      expect(reasons['AwsSolutions-APIG4']).not.toMatch(/later|not protected|until then/i);
+      expect(reasons['AwsSolutions-SMG4']).toMatch(/webhooks\.yml[\s\S]*AWSPREVIOUS/);
+      expect(reasons['AwsSolutions-SQS3']).toMatch(/dead-letter[\s\S]*npm run replay/);
     },
     SLOW,
   );

@@ -23,6 +23,8 @@ describe('deployment settings', () => {
       tableRemovalPolicy: 'retain',
       ttlDays: undefined,
       logLevel: 'INFO',
+      allowedSourceCidrs: undefined,
+      alarmEmail: undefined,
     });
   });
 
@@ -36,8 +38,15 @@ describe('deployment settings', () => {
       tableRemovalPolicy: 'destroy',
       ttlDays: '90',
       logLevel: 'debug',
+      allowedSourceCidrs: '203.0.113.0/24,2001:db8::/32',
+      alarmEmail: 'ops@example.com',
     };
-    const fromCdkJson = { ...fromCli, logRetentionDays: 90, throttlingRateLimit: 12.5 };
+    const fromCdkJson = {
+      ...fromCli,
+      logRetentionDays: 90,
+      throttlingRateLimit: 12.5,
+      allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+    };
 
     // WHEN
     const settings = [settingsFrom(fromCli), settingsFrom(fromCdkJson)];
@@ -52,8 +61,40 @@ describe('deployment settings', () => {
         tableRemovalPolicy: 'destroy',
         ttlDays: 90,
         logLevel: 'DEBUG',
+        allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+        alarmEmail: 'ops@example.com',
       });
     }
+  });
+
+  it.each([
+    ['comma-separated, with spaces', ' 203.0.113.0/24 , 2001:DB8::/32,'],
+    ['a JSON array from -c', '["203.0.113.0/24", "2001:DB8::/32"]'],
+    ['a JSON array from cdk.json', ['203.0.113.0/24', '2001:DB8::/32']],
+  ])('reads allowedSourceCidrs given as %s', (_, value) => {
+    // GIVEN / WHEN
+    const settings = settingsFrom({ allowedSourceCidrs: value });
+
+    // THEN
+    expect(settings.allowedSourceCidrs).toEqual(['203.0.113.0/24', '2001:DB8::/32']);
+  });
+
+  it('reads a bare address as one host, and drops repeats', () => {
+    // GIVEN / WHEN
+    const settings = settingsFrom({
+      allowedSourceCidrs: '198.51.100.7,2001:db8::1,198.51.100.7/32',
+    });
+
+    // THEN
+    expect(settings.allowedSourceCidrs).toEqual(['198.51.100.7/32', '2001:db8::1/128']);
+  });
+
+  it.each([[''], [' , '], [[]]])('treats allowedSourceCidrs=%j as unset', (value) => {
+    // GIVEN / WHEN
+    const settings = settingsFrom({ allowedSourceCidrs: value });
+
+    // THEN
+    expect(settings.allowedSourceCidrs).toBeUndefined();
   });
 
   it('treats an empty ttlDays as unset', () => {
@@ -77,6 +118,22 @@ describe('deployment settings', () => {
     ['ttlDays', '30d', /whole number of days/],
     ['logLevel', 'verbose', /logLevel.*Fix: -c logLevel=<one of TRACE/],
     ['ttldays', '90', /Unknown context key "ttldays". Fix: spell it "ttlDays"/],
+    ['allowedSourceCidrs', '10.0.0.0/33', /"10.0.0.0\/33". Fix: -c allowedSourceCidrs=203.0.113.0/],
+    [
+      'allowedSourceCidrs',
+      '2001:db8::/129',
+      /not IPv4 or IPv6 addresses or CIDRs: "2001:db8::\/129"/,
+    ],
+    ['allowedSourceCidrs', '203.0.113.0/24,office', /CIDRs: "office"\. Fix/],
+    ['allowedSourceCidrs', '203.0.113.0/-1', /"203.0.113.0\/-1"/],
+    ['allowedSourceCidrs', '203.0.113/24', /"203.0.113\/24"/],
+    ['allowedSourceCidrs', '10.0.0.0/8/8', /"10.0.0.0\/8\/8"/],
+    ['allowedSourceCidrs', 'fe80::1%eth0', /"fe80::1%eth0"/],
+    ['allowedSourceCidrs', '["10.0.0.0/8"', /cannot be read: .*not a JSON array/],
+    ['allowedsourcecidrs', '10.0.0.0/8', /spell it "allowedSourceCidrs"/],
+    ['alarmEmail', 'ops', /"alarmEmail" is "ops".*Fix: -c alarmEmail=ops@example.com/],
+    ['alarmEmail', 'a@b.com,c@d.com', /not one e-mail address/],
+    ['alarmEmail', 'ops@localhost', /not one e-mail address/],
   ])('refuses %s=%s before building anything, naming the fix', (key, value, message) => {
     // GIVEN
     const context = { [key]: value };
@@ -87,6 +144,17 @@ describe('deployment settings', () => {
     // THEN
     expect(build).toThrow(SettingsError);
     expect(build).toThrow(message);
+  });
+
+  it('refuses an allowlist too long for the function environment', () => {
+    // GIVEN: 200 single hosts, about 3 KB
+    const hosts = Array.from({ length: 200 }, (_, i) => `198.51.100.${i}`);
+
+    // WHEN
+    const build = () => settingsFrom({ allowedSourceCidrs: hosts.join(',') });
+
+    // THEN
+    expect(build).toThrow(/200 entries, more than fit.*Fix: merge them into fewer, wider CIDRs/);
   });
 
   it('lists every invalid setting at once', () => {

@@ -1,0 +1,136 @@
+/**
+ * The fallback for records the table would not take: an encrypted SQS queue that keeps them for 14
+ * days until `npm run replay` writes them to the table, and alarms that go off while it holds any,
+ * optionally e-mailed through an SNS topic.
+ */
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** The longest SQS keeps a message. Records wait here that long for `npm run replay`. */
+export const FALLBACK_RETENTION = Duration.days(14);
+
+/** The age of the oldest record at which the second alarm warns that retention is running out. */
+export const FALLBACK_AGE_WARNING = Duration.days(10);
+
+/** The largest message SQS accepts (1 MiB); a record is at most one DynamoDB item (400 KB). */
+export const FALLBACK_MAX_MESSAGE_BYTES = 1_048_576;
+
+/** Properties of {@link FallbackQueue}. */
+export interface FallbackQueueProps {
+  /**
+   * Keep the queue, and the records waiting in it, when the stack is deleted. `false` deletes both.
+   * @default true
+   */
+  readonly retain?: boolean;
+  /**
+   * E-mail address that gets the alarms, through a new SNS topic. The address must confirm the
+   * subscription from the e-mail AWS sends before anything is delivered.
+   * @default undefined (no topic; the alarms show in the CloudWatch console only)
+   */
+  readonly alarmEmail?: string | undefined;
+}
+
+/** The fallback queue, its alarms and, with an e-mail address, the topic that sends them. */
+export class FallbackQueue extends Construct {
+  /** The queue. */
+  readonly queue: Queue;
+  /** In alarm while the queue holds at least one record waiting for replay. */
+  readonly notEmptyAlarm: Alarm;
+  /** In alarm when the oldest waiting record nears the end of the queue's retention. */
+  readonly oldRecordAlarm: Alarm;
+  /** The topic that e-mails the alarms, when an address was given. */
+  readonly alarmTopic: Topic | undefined;
+
+  constructor(scope: Construct, id: string, props: FallbackQueueProps = {}) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+
+    this.queue = new Queue(this, 'Queue', {
+      retentionPeriod: FALLBACK_RETENTION,
+      maxMessageSizeBytes: FALLBACK_MAX_MESSAGE_BYTES,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // How long a received record stays hidden, for readers that do not choose their own
+      // (`npm run replay` asks for 60 s per receive). A record seen twice is harmless: the table
+      // write is conditional on serverMsgID, so a rerun replay never stores anything twice.
+      visibilityTimeout: Duration.minutes(2),
+      removalPolicy: (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter store: it holds records whose DynamoDB write failed ' +
+        'even after retries, and only `npm run replay` reads it, writing each record to the table ' +
+        'before deleting it. Nothing consumes it automatically, so no receive count can exceed a ' +
+        'limit and there is nothing for a further DLQ to catch; the alarms watch what waits here.',
+    });
+
+    const replay = `npm run replay -- --stack ${stackName}`;
+    this.notEmptyAlarm = new Alarm(this, 'NotEmptyAlarm', {
+      alarmName: `${stackName}-fallback-not-empty`,
+      alarmDescription:
+        'Records the DynamoDB table did not take are waiting in the fallback queue. OpenIM got ' +
+        `503 for them and will not resend. Once the table works again, run: ${replay}`,
+      metric: this.queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // SQS stops publishing metrics for a queue idle for hours: an empty queue is no alarm.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.oldRecordAlarm = new Alarm(this, 'OldRecordAlarm', {
+      alarmName: `${stackName}-fallback-record-expiring`,
+      alarmDescription:
+        `A record has waited ${FALLBACK_AGE_WARNING.toDays()} days in the fallback queue. SQS ` +
+        `deletes it after ${FALLBACK_RETENTION.toDays()} days and it is then lost. Run: ${replay}`,
+      metric: this.queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(5),
+        statistic: Stats.MAXIMUM,
+      }),
+      threshold: FALLBACK_AGE_WARNING.toSeconds(),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    this.alarmTopic =
+      props.alarmEmail === undefined ? undefined : this.emailTopic(props.alarmEmail);
+  }
+
+  /** A topic that e-mails both alarms (and the all-clear when the queue is empty again). */
+  private emailTopic(address: string): Topic {
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: `${Stack.of(this).stackName} fallback queue`,
+      // Denies publishing over plain HTTP (AwsSolutions-SNS3).
+      enforceSSL: true,
+    });
+    topic.addSubscription(new EmailSubscription(address));
+    const alarms = [this.notEmptyAlarm, this.oldRecordAlarm];
+    // The topic's own policy replaces SNS's default one, so CloudWatch is let in explicitly, and
+    // only for these alarms.
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': alarms.map((alarm) => alarm.alarmArn) },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
+    const action = new SnsAction(topic);
+    for (const alarm of alarms) alarm.addAlarmAction(action);
+    this.notEmptyAlarm.addOkAction(action);
+    return topic;
+  }
+}

@@ -36,8 +36,8 @@ export type OpenImVersion = (typeof OPENIM_VERSIONS)[number];
 /** The command this receiver serves. */
 export const COMMAND = 'callbackAfterSendSingleMsgCommand';
 
-/** Go struct order of the fields. */
-const FIELD_ORDER = [
+/** The fields of Go's `CallbackAfterSendSingleMsgReq`, in struct order (the order on the wire). */
+export const FIELD_ORDER = [
   'sendID',
   'callbackCommand',
   'serverMsgID',

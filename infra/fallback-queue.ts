@@ -1,14 +1,10 @@
 /**
  * The fallback for records the table would not take: an encrypted SQS queue that keeps them for 14
- * days until `npm run replay` writes them to the table, and alarms that go off while it holds any,
- * optionally e-mailed through an SNS topic.
+ * days until `npm run replay` writes them to the table, and alarms that go off while it holds any
+ * (e-mailed, with the stack's other alarms, by `ReceiverMonitoring`).
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -28,15 +24,9 @@ export interface FallbackQueueProps {
    * @default true
    */
   readonly retain?: boolean;
-  /**
-   * E-mail address that gets the alarms, through a new SNS topic. The address must confirm the
-   * subscription from the e-mail AWS sends before anything is delivered.
-   * @default undefined (no topic; the alarms show in the CloudWatch console only)
-   */
-  readonly alarmEmail?: string | undefined;
 }
 
-/** The fallback queue, its alarms and, with an e-mail address, the topic that sends them. */
+/** The fallback queue and its alarms. */
 export class FallbackQueue extends Construct {
   /** The queue. */
   readonly queue: Queue;
@@ -44,8 +34,6 @@ export class FallbackQueue extends Construct {
   readonly notEmptyAlarm: Alarm;
   /** In alarm when the oldest waiting record nears the end of the queue's retention. */
   readonly oldRecordAlarm: Alarm;
-  /** The topic that e-mails the alarms, when an address was given. */
-  readonly alarmTopic: Topic | undefined;
 
   constructor(scope: Construct, id: string, props: FallbackQueueProps = {}) {
     super(scope, id);
@@ -101,36 +89,5 @@ export class FallbackQueue extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-
-    this.alarmTopic =
-      props.alarmEmail === undefined ? undefined : this.emailTopic(props.alarmEmail);
-  }
-
-  /** A topic that e-mails both alarms (and the all-clear when the queue is empty again). */
-  private emailTopic(address: string): Topic {
-    const topic = new Topic(this, 'AlarmTopic', {
-      displayName: `${Stack.of(this).stackName} fallback queue`,
-      // Denies publishing over plain HTTP (AwsSolutions-SNS3).
-      enforceSSL: true,
-    });
-    topic.addSubscription(new EmailSubscription(address));
-    const alarms = [this.notEmptyAlarm, this.oldRecordAlarm];
-    // The topic's own policy replaces SNS's default one, so CloudWatch is let in explicitly, and
-    // only for these alarms.
-    topic.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: {
-          ArnEquals: { 'aws:SourceArn': alarms.map((alarm) => alarm.alarmArn) },
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-        },
-      }),
-    );
-    const action = new SnsAction(topic);
-    for (const alarm of alarms) alarm.addAlarmAction(action);
-    this.notEmptyAlarm.addOkAction(action);
-    return topic;
   }
 }

@@ -14,13 +14,16 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../lambda/receiver-metrics.ts';
 import type { LogLevel } from './settings.ts';
 
 /** The repository root, which holds `package-lock.json` and the `lambda/` sources. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The service name in every log line, as in `lambda/handler.ts`. */
-const SERVICE_NAME = 'openim-callback-receiver';
+/**
+ * The service name in every log line and the `service` dimension of every metric, as in
+ * `lambda/handler.ts`.
+ */
 
 /**
  * Lets CommonJS packages in the ESM bundle call `require` (for Node built-ins), which ESM output

@@ -1,14 +1,17 @@
 /**
  * The whole deployment in one stack: the messages table, the webhook secret, the fallback queue
- * with its alarms, the receiver function and the HTTP API, plus the outputs a user and the tools
- * need: the URL for OpenIM and its secret's ARN, the table's name, a console link and the queue.
+ * with its alarms, the receiver function, the HTTP API and what watches them (alarms, an optional
+ * e-mail topic and a dashboard), plus the outputs a user and the tools need: the URL for OpenIM
+ * and its secret's ARN, the table's name, a console link, the queue and the dashboard.
  */
 import { Aws, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { SERVICE_NAME } from '../lambda/receiver-metrics.ts';
 import { CallbackApi } from './callback-api.ts';
 import { FallbackQueue } from './fallback-queue.ts';
 import { MessagesTable } from './messages-table.ts';
 import { ReceiverFunction } from './receiver-function.ts';
+import { ReceiverMonitoring } from './receiver-monitoring.ts';
 import { DEFAULT_SETTINGS, type DeploymentSettings } from './settings.ts';
 import { STACK_OUTPUTS } from './stack-outputs.ts';
 import { WebhookSecret } from './webhook-secret.ts';
@@ -34,6 +37,8 @@ export class ReceiverStack extends Stack {
   readonly receiver: ReceiverFunction;
   /** The HTTP API. */
   readonly callbackApi: CallbackApi;
+  /** The alarms, the topic that e-mails them and the dashboard. */
+  readonly monitoring: ReceiverMonitoring;
 
   constructor(scope: Construct, id: string, props: ReceiverStackProps = {}) {
     const { settings = DEFAULT_SETTINGS, ...stackProps } = props;
@@ -50,7 +55,6 @@ export class ReceiverStack extends Stack {
     this.fallback = new FallbackQueue(this, 'Fallback', {
       // The queue holds records too: it goes with the table, or stays with it.
       retain: settings.tableRemovalPolicy === 'retain',
-      alarmEmail: settings.alarmEmail,
     });
     this.receiver = new ReceiverFunction(this, 'Receiver', {
       table: this.messages.table,
@@ -66,6 +70,17 @@ export class ReceiverStack extends Stack {
       throttlingRateLimit: settings.throttlingRateLimit,
       throttlingBurstLimit: settings.throttlingBurstLimit,
       logRetentionDays: settings.logRetentionDays,
+    });
+    this.monitoring = new ReceiverMonitoring(this, 'Monitoring', {
+      function: this.receiver.function,
+      functionLogGroup: this.receiver.logGroup,
+      functionTimeout: this.receiver.function.timeout,
+      serviceName: SERVICE_NAME,
+      stage: this.callbackApi.stage,
+      accessLogGroup: this.callbackApi.accessLogGroup,
+      table: this.messages.table,
+      fallback: this.fallback,
+      alarmEmail: settings.alarmEmail,
     });
 
     Validations.of(this.callbackApi.api).acknowledge({
@@ -100,6 +115,10 @@ export class ReceiverStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.fallbackQueueUrl, {
       description: 'Records the table did not take wait here; `npm run replay` writes them back',
       value: this.fallback.queue.queueUrl,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.dashboardUrl, {
+      description: 'The CloudWatch dashboard: requests, function, messages, fallback and table',
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
     });
   }
 }

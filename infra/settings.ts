@@ -32,7 +32,7 @@ export interface DeploymentSettings {
   readonly logLevel: LogLevel;
   /** Source CIDRs allowed to post callbacks; `undefined` lets any address try its credentials. */
   readonly allowedSourceCidrs: readonly string[] | undefined;
-  /** Where the fallback queue's alarms are e-mailed; `undefined` creates no topic. */
+  /** Where the stack's alarms are e-mailed; `undefined` creates no topic. */
   readonly alarmEmail: string | undefined;
 }
 

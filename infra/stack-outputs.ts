@@ -15,4 +15,6 @@ export const STACK_OUTPUTS = {
   tableConsoleUrl: 'TableConsoleUrl',
   /** The URL of the queue holding records the table did not take. */
   fallbackQueueUrl: 'FallbackQueueUrl',
+  /** A link to the stack's CloudWatch dashboard. */
+  dashboardUrl: 'DashboardUrl',
 } as const;

@@ -13,7 +13,7 @@ import {
   type MessageFallback,
 } from './message-fallback.ts';
 import { createDynamoMessageStore } from './message-store.ts';
-import { METRICS_NAMESPACE } from './receiver-metrics.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
 import { secretsManagerCredentials } from './secret-credentials.ts';
 import {
   type CredentialSource,
@@ -79,7 +79,6 @@ function fallback(): MessageFallback | undefined {
 }
 
 const tableName = requiredEnv('TABLE_NAME');
-const serviceName = 'openim-callback-receiver';
 
 /** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
@@ -91,7 +90,7 @@ export const handler = createHandler({
   fallback: fallback(),
   credentials: credentialSource(),
   allowedSources: parsedEnv('ALLOWED_SOURCE_CIDRS', parseSourceAllowlist),
-  logger: new Logger({ serviceName }),
-  metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+  logger: new Logger({ serviceName: SERVICE_NAME }),
+  metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
   ttlDays: optionalDays('TTL_DAYS'),
 });

@@ -8,6 +8,12 @@ import type { MiddlewareObj } from '@middy/core';
 /** The CloudWatch namespace of the receiver's metrics. */
 export const METRICS_NAMESPACE = 'OpenImCallbackReceiver';
 
+/** The service name on every log line and the `service` dimension of every metric. */
+export const SERVICE_NAME = 'openim-callback-receiver';
+
+/** The dimension that says why a request was refused. */
+export const REASON_DIMENSION = 'reason';
+
 /** The receiver's metric names, shared with the stack's alarms and dashboard. */
 export const MetricName = {
   /** A message written to the table. */
@@ -49,7 +55,7 @@ export function count(metrics: Metrics, name: string): void {
 export function countRejection(metrics: Metrics, statusCode: number): void {
   metrics
     .singleMetric()
-    .addDimension('reason', rejectionReason(statusCode))
+    .addDimension(REASON_DIMENSION, rejectionReason(statusCode))
     .addMetric(MetricName.rejected, MetricUnit.Count, 1);
   if (statusCode === 401) count(metrics, MetricName.authFailure);
 }

@@ -7,7 +7,8 @@
  * DynamoDB is the real engine (dynalite), watched through a counting proxy. Secrets Manager and SQS
  * have no local engine, so they are small stubs of their JSON wire protocol on 127.0.0.1, reached
  * through the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables: the bundled SDK still builds,
- * signs and parses real requests, and the stubs record what it asked.
+ * signs and parses real requests, and the stubs record what it asked. The metrics the bundle
+ * prints (EMF) are checked against the ones the template's alarms and dashboard read.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,8 +36,10 @@ import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFTER_SEND_SINGLE_MSG } from '../../lambda/callback-schema.ts';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
 import { type RouteKey, toHttpApiEvent } from '../../local/http-api-event.ts';
 import { LOCAL_AWS, type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
+import { type MetricRead, metricsRead } from './dashboard-body.ts';
 import { removeOutdirs, type Synthesized, synthesize, tempDir } from './synth-app.ts';
 
 /** A real v3.8 body, from Go's encoder, as in `openim-webhook-client.md` (before the newline). */
@@ -254,6 +257,53 @@ function sqs({ target, input }: Call): StubAnswer {
   return { status: 200, body: { MessageId: 'stub-1', MD5OfMessageBody: md5 } };
 }
 
+/** One metric in the function's EMF output: namespace, name and dimension values. */
+interface MetricEmitted {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, unknown>>;
+}
+
+/** Every metric, under each of its dimension sets, in the EMF lines of a function's output. */
+function emittedMetrics(stdout: string): MetricEmitted[] {
+  const emitted: MetricEmitted[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"_aws"')) continue;
+    const blob = JSON.parse(line) as Record<string, unknown> & {
+      _aws: {
+        CloudWatchMetrics: {
+          Namespace: string;
+          Dimensions: string[][];
+          Metrics: { Name: string }[];
+        }[];
+      };
+    };
+    for (const { Namespace, Dimensions, Metrics } of blob._aws.CloudWatchMetrics) {
+      for (const names of Dimensions) {
+        for (const { Name } of Metrics) {
+          emitted.push({
+            namespace: Namespace,
+            metricName: Name,
+            dimensions: Object.fromEntries(names.map((name) => [name, blob[name]])),
+          });
+        }
+      }
+    }
+  }
+  return emitted;
+}
+
+/** Whether CloudWatch files `emitted` under the metric `read`: same name and dimension set. */
+function isRead(read: MetricRead, emitted: MetricEmitted): boolean {
+  const names = Object.keys(read.dimensions).sort();
+  return (
+    read.namespace === emitted.namespace &&
+    read.metricName === emitted.metricName &&
+    names.join() === Object.keys(emitted.dimensions).sort().join() &&
+    names.every((name) => [undefined, emitted.dimensions[name]].includes(read.dimensions[name]))
+  );
+}
+
 /** A proxy in front of the local engine that counts what the function asks DynamoDB. */
 async function startCountingProxy(target: string): Promise<CountingProxy> {
   const calls: Call[] = [];
@@ -289,6 +339,8 @@ describe('the synthesized artifact', () => {
   let dynamo: CountingProxy;
   let secrets: Recorder;
   let queue: Recorder;
+  /** When true, the SQS stub refuses every message, as a queue that is down would. */
+  let queueDown = false;
   let resources: Record<string, Resource>;
   let routeKeys: RouteKey[];
   const tableName = 'messages-from-template';
@@ -385,13 +437,24 @@ describe('the synthesized artifact', () => {
     return Item === undefined ? undefined : unmarshall(Item);
   }
 
+  /** The names of the metrics the template's metric filters count. */
+  function metricFilterNames(): string[] {
+    return Object.values(resources)
+      .filter(({ Type }) => Type === 'AWS::Logs::MetricFilter')
+      .flatMap(({ Properties }) =>
+        (Properties.MetricTransformations as { MetricName: string }[]).map((t) => t.MetricName),
+      );
+  }
+
   beforeAll(async () => {
     synthesized = synthesize({}, { bundle: true });
     engine = await startLocalEngine();
     [dynamo, secrets, queue] = await Promise.all([
       startCountingProxy(engine.endpoint),
       startJsonStub(secretsManager),
-      startJsonStub(sqs),
+      startJsonStub((call) =>
+        queueDown ? awsError('AWS.SimpleQueueService.NonExistentQueue', 'down') : sqs(call),
+      ),
     ]);
     const template = synthesized.assembly.getStackByName(synthesized.stack.stackName).template;
     resources = template.Resources;
@@ -564,6 +627,60 @@ describe('the synthesized artifact', () => {
         sentAt: sent.sendTime,
       });
       expect(await stored(serverMsgID)).toBeUndefined();
+    },
+    SLOW,
+  );
+
+  it(
+    'emits every metric the alarms and dashboard read, with the dimensions they read',
+    async () => {
+      // GIVEN: one request for each outcome: stored, repeated, refused, kept, lost
+      const route = `POST /${AFTER_SEND_SINGLE_MSG}` as RouteKey;
+      const id = (n: number) => `d${String(n).padStart(31, '0')}`;
+      const ok = basic(CREDENTIALS);
+      const runs: Awaited<ReturnType<typeof invoke>>[] = [];
+
+      // WHEN
+      runs.push(
+        await invoke([
+          openImEvent(route, id(1), ok),
+          openImEvent(route, id(1), ok),
+          openImEvent(route, id(2), undefined),
+        ]),
+      );
+      dynamo.failWith = {
+        status: 500,
+        body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'down' },
+      };
+      try {
+        runs.push(await invoke([openImEvent(route, id(3), ok)]));
+        queueDown = true;
+        runs.push(await invoke([openImEvent(route, id(4), ok)]));
+      } finally {
+        dynamo.failWith = undefined;
+        queueDown = false;
+      }
+      const emitted = runs.flatMap((run) => emittedMetrics(run.stdout));
+      const read = metricsRead(resources, METRICS_NAMESPACE).filter(
+        // Counted by a metric filter on the access logs, not by the function
+        ({ metricName }) => !metricFilterNames().includes(metricName),
+      );
+
+      // THEN: the outcomes were what each request was meant to cause
+      expect(runs.flatMap((run) => run.answers.map((answer) => answer.statusCode))).toEqual([
+        200, 200, 401, 503, 503,
+      ]);
+
+      // THEN: every receiver metric is read somewhere, and each one read is one emitted
+      expect(new Set(read.map(({ metricName }) => metricName))).toEqual(
+        new Set(Object.values(MetricName)),
+      );
+      for (const metric of read) {
+        expect(
+          emitted.some((candidate) => isRead(metric, candidate)),
+          `${JSON.stringify(metric)} among ${JSON.stringify(emitted)}`,
+        ).toBe(true);
+      }
     },
     SLOW,
   );

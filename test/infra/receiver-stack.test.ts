@@ -456,20 +456,6 @@ describe('ReceiverStack with the default settings', () => {
         TreatMissingData: 'notBreaching',
       });
     });
-
-    it('has no topic, subscription or alarm action without alarmEmail', () => {
-      // GIVEN
-      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-
-      // THEN
-      expect(alarms).toHaveLength(2);
-      template.resourceCountIs('AWS::SNS::Topic', 0);
-      template.resourceCountIs('AWS::SNS::Subscription', 0);
-      for (const alarm of alarms) {
-        expect(alarm.Properties).not.toHaveProperty('AlarmActions');
-        expect(alarm.Properties).not.toHaveProperty('OKActions');
-      }
-    });
   });
 
   describe('logs', () => {
@@ -634,59 +620,6 @@ describe('ReceiverStack with context', () => {
           }),
         },
       });
-    },
-    SLOW,
-  );
-
-  it(
-    'e-mails both alarms, and the all-clear, through a TLS-only topic with alarmEmail',
-    () => {
-      // GIVEN
-      const template = templateFor({ alarmEmail: 'ops@example.com' });
-      const [topicId] = only(template, 'AWS::SNS::Topic');
-      const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      const alarmIds = Object.keys(alarms);
-      const notEmptyId = alarmIds.find((id) => id.includes('NotEmpty'));
-
-      // WHEN
-      const [, topicPolicy] = only(template, 'AWS::SNS::TopicPolicy');
-      const statements = (topicPolicy.Properties.PolicyDocument as { Statement: unknown[] })
-        .Statement;
-
-      // THEN
-      template.hasResourceProperties('AWS::SNS::Subscription', {
-        Protocol: 'email',
-        Endpoint: 'ops@example.com',
-        TopicArn: { Ref: topicId },
-      });
-      expect(alarmIds).toHaveLength(2);
-      for (const [id, alarm] of Object.entries(alarms)) {
-        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
-        if (id === notEmptyId) expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
-      }
-      expect(statements).toEqual([
-        {
-          Sid: 'AllowPublishThroughSSLOnly',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 'sns:Publish',
-          Resource: { Ref: topicId },
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-        {
-          Sid: '1',
-          Effect: 'Allow',
-          Principal: { Service: 'cloudwatch.amazonaws.com' },
-          Action: 'sns:Publish',
-          Resource: { Ref: topicId },
-          Condition: {
-            ArnEquals: {
-              'aws:SourceArn': alarmIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
-            },
-            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-          },
-        },
-      ]);
     },
     SLOW,
   );

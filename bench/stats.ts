@@ -1,0 +1,40 @@
+/** Small, dependency-free statistics for benchmark samples. */
+
+/** The value below which `p` (0 to 100) percent of the samples fall, by linear interpolation. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p / 100) * (sorted.length - 1);
+  const low = Math.floor(rank);
+  const high = Math.ceil(rank);
+  const lowValue = sorted[low] as number;
+  const highValue = sorted[high] as number;
+  return lowValue + (highValue - lowValue) * (rank - low);
+}
+
+/** The median of the samples. */
+export function median(samples: readonly number[]): number {
+  return percentile(samples, 50);
+}
+
+/** The arithmetic mean of the samples. */
+export function mean(samples: readonly number[]): number {
+  return samples.reduce((sum, x) => sum + x, 0) / samples.length;
+}
+
+/** Interquartile range relative to the median, in percent: how much the runs disagree. */
+export function spreadPercent(samples: readonly number[]): number {
+  const mid = median(samples);
+  return mid === 0 ? 0 : ((percentile(samples, 75) - percentile(samples, 25)) / mid) * 100;
+}
+
+/** Rounds to `digits` decimals, for figures that are noisy beyond that. */
+export function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Ratios of paired samples, `a[i] / b[i]`. */
+export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
+  return a.map((x, i) => x / (b[i] as number));
+}

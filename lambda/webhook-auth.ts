@@ -54,9 +54,17 @@ export function parseBasicAuthorization(header: string | undefined): Credentials
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Digests of configured credentials, computed once per credentials object. */
+const digests = new WeakMap<Credentials, Buffer>();
+
 /** SHA-256 of `user:password`, so that credentials of any length compare in constant time. */
-function digest({ username, password }: Credentials): Buffer {
-  return createHash('sha256').update(username).update('\0').update(password).digest();
+function digest(credentials: Credentials): Buffer {
+  const cached = digests.get(credentials);
+  if (cached) return cached;
+  const { username, password } = credentials;
+  const value = createHash('sha256').update(username).update('\0').update(password).digest();
+  digests.set(credentials, value);
+  return value;
 }
 
 /** Whether two sets of credentials are equal, taking the same time whatever differs. */

@@ -2,15 +2,13 @@
  * The embedded DynamoDB-compatible engine (dynalite) for local runs and tests, with the messages
  * table created from the one table definition.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { createTableInput } from '../lambda/message-table.ts';
 
 /** Credentials and region the local engine accepts; it checks neither. */
@@ -53,28 +51,41 @@ export async function ensureMessageTable(client: DynamoDBClient, tableName: stri
   }
 }
 
-/** Starts dynalite on `host:port`, in memory or under `dataDir`. */
+/** Starts dynalite on `host:port`, in memory or under `dataDir`, on its own thread. */
 export async function startLocalEngine({
   port = 0,
   host = '127.0.0.1',
   dataDir,
 }: LocalEngineOptions = {}): Promise<LocalEngine> {
-  const server: Server = dynalite({ createTableMs: 0, ...(dataDir ? { path: dataDir } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
+  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), {
+    workerData: { port, host, ...(dataDir ? { dataDir } : {}) },
   });
-  const address = server.address() as AddressInfo;
-  const endpoint = `http://${host}:${address.port}`;
+  const reply = () =>
+    new Promise<{ port?: number; error?: string; closed?: boolean }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  const started = await reply();
+  if (started.error !== undefined || started.port === undefined) {
+    await worker.terminate();
+    const error = new Error(started.error ?? 'the engine did not start');
+    throw Object.assign(
+      error,
+      started.error?.includes('EADDRINUSE') ? { code: 'EADDRINUSE', port } : {},
+    );
+  }
+  const endpoint = `http://${host}:${started.port}`;
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
   return {
     endpoint,
     client,
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      const closed = reply();
+      worker.postMessage('close');
+      const { error } = await closed;
+      await worker.terminate();
+      if (error) throw new Error(error);
     },
   };
 }

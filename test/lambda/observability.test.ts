@@ -117,7 +117,7 @@ describe('metrics and logs', () => {
   });
 
   it('puts operationID and serverMsgID on every log line of a request, refusals included', async () => {
-    const logger = new Logger({ serviceName: 'test', logLevel: 'INFO' });
+    const logger = new Logger({ serviceName: 'test', logLevel: 'DEBUG' });
     const handler = createHandler({
       store: createDynamoMessageStore({
         client: receiver.engine.client,

@@ -69,6 +69,8 @@ export function run(command: string, args: string[], env: Record<string, string>
         process.kill(-child.pid, signal);
       }
       await exited;
+      // npm may exit before the program it runs: wait until every writer has closed the output.
+      if (child.stdout && !child.stdout.readableEnded) await once(child.stdout, 'end');
     },
   };
 }

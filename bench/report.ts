@@ -454,7 +454,7 @@ which cancels drift on a shared machine; they can differ a little from the ratio
         warmRatio: `Each warm invocation costs ${n((derived.warmCpuMs - derived.warmBaselineCpuMs) * 1000, 0)} µs more CPU than the baseline's (${n(derived.warmCpuMs * 1000, 0)} vs ${n(derived.warmBaselineCpuMs * 1000, 0)} µs). The warm profile puts the extra in: ${largestExtras(p.warmReceiver, p.warmBaseline, warmScale, 'packages', 7)}.`,
         e2e2Ratio: `\`npm start\` runs the HTTP server, the handler with its SDK client, and the engine on one event loop, while the floor's SDK client runs in another process; in the receiver's profile under load the engine alone takes ${n(receiverEngineShare, 0)}% of the busy time, and the handler's own SDK client runs on that same thread.`,
         e2e32Ratio:
-          'As at 2 in flight: one event loop carries the server, the handler, its SDK client and the engine, so the receiver saturates one core where the floor spreads its client and the engine over two.',
+          'The engine runs on its own worker thread, but the HTTP server, the handler and its SDK client share the main thread, which saturates one core at 32 in flight while the load generator and the engine compete for the other; the floor has no HTTP hop or handler in series.',
         rssGrowthMB: `RSS grew by ${results.rssGrowthMB} MB and the heap by ${n(data.leak.heapGrowthMB, 2)} MB.`,
       };
       return `- **${name}** = ${c.value}, target ${c.target}: missed by ${n(Math.abs(c.marginPercent), 1)}%. ${why[name] ?? ''}`;
@@ -627,8 +627,8 @@ ${table(
 )}
 
 The floor's SDK client runs in the load generator's process, so the engine's process only serves
-the write; the receiver's process also parses HTTP, runs the handler and the SDK client, all on the
-one event loop the engine uses.`);
+the write; the receiver's process also parses HTTP and runs the handler and its SDK client on its
+main thread, while the engine has a worker thread of its own (`local/engine-worker.ts`).`);
 
   sections.push(`## Leak check
 

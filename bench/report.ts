@@ -628,7 +628,7 @@ ${table(
 
 The floor's SDK client runs in the load generator's process, so the engine's process only serves
 the write; the receiver's process also parses HTTP and runs the handler and its SDK client on its
-main thread, while the engine has a worker thread of its own (`local/engine-worker.ts`).`);
+main thread, while the engine has a worker thread of its own (\`local/engine-worker.ts\`).`);
 
   sections.push(`## Leak check
 

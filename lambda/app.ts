@@ -185,7 +185,8 @@ export function createHandler({
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({ before: (request) => logger.appendKeys(traceKeys(undefined, request.event.headers)) });
   if (metrics) {
-    chain.use(logMetrics(metrics, { captureColdStartMetric: true })).use(countRejections(metrics));
+    // No ColdStart metric: Lambda reports each INIT's duration itself, and nothing here reads it.
+    chain.use(logMetrics(metrics)).use(countRejections(metrics));
   }
   chain.use(openimErrorBody(logger)).use(httpHeaderNormalizer());
   // Who may post is settled before the body is even parsed.

@@ -73,7 +73,9 @@ function credentialSource(): CredentialSource | undefined {
 /** Where messages go when the table fails: the SQS queue in AWS, the spool folder locally. */
 function fallback(): MessageFallback | undefined {
   const queueUrl = optionalEnv('FALLBACK_QUEUE_URL');
-  if (queueUrl) return createSqsFallback({ client: new SQSClient({ maxAttempts: 3 }), queueUrl });
+  if (queueUrl) {
+    return createSqsFallback({ newClient: () => new SQSClient({ maxAttempts: 3 }), queueUrl });
+  }
   const directory = optionalEnv('FALLBACK_SPOOL_DIR');
   return directory ? createSpoolFallback({ directory }) : undefined;
 }

@@ -15,16 +15,21 @@ export interface MessageFallback {
   keep(record: MessageRecord): Promise<void>;
 }
 
-/** A fallback onto an SQS queue: one message per record, the record as JSON. */
+/**
+ * A fallback onto an SQS queue: one message per record, the record as JSON. The client is made on
+ * the first record kept, so that a function whose table never fails never builds it at cold start.
+ */
 export function createSqsFallback({
-  client,
+  newClient,
   queueUrl,
 }: {
-  readonly client: SQSClient;
+  readonly newClient: () => SQSClient;
   readonly queueUrl: string;
 }): MessageFallback {
+  let client: SQSClient | undefined;
   return {
     async keep(record) {
+      client ??= newClient();
       await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,

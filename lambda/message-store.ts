@@ -41,6 +41,10 @@ export function createDynamoMessageStore({
 }: DynamoMessageStoreOptions): MessageStore {
   return {
     async put(record) {
+      // One timer per put, cleared as soon as the put settles: \`AbortSignal.timeout\` would leave
+      // every timer to fire (and abort a finished request) 1.5 s later, at the rate messages arrive.
+      const deadline = deadlineMs === undefined ? undefined : new AbortController();
+      const timer = deadline && setTimeout(() => deadline.abort(), deadlineMs);
       try {
         await client.send(
           new PutItemCommand({
@@ -49,12 +53,14 @@ export function createDynamoMessageStore({
             ConditionExpression: 'attribute_not_exists(#id)',
             ExpressionAttributeNames: { '#id': MESSAGE_KEY.name },
           }),
-          deadlineMs === undefined ? {} : { abortSignal: AbortSignal.timeout(deadlineMs) },
+          deadline ? { abortSignal: deadline.signal } : {},
         );
         return 'stored';
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return 'duplicate';
         throw error;
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

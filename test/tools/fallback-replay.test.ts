@@ -35,11 +35,21 @@ describe('the SQS fallback', () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
     const record = recordOf(1);
 
-    await createSqsFallback({
-      client: new SQSClient({ region: 'local' }),
+    let clientsMade = 0;
+    const fallback = createSqsFallback({
+      newClient: () => {
+        clientsMade += 1;
+        return new SQSClient({ region: 'local' });
+      },
       queueUrl: 'https://q',
-    }).keep(record);
+    });
+    // No client at cold start: a function whose table never fails never builds one.
+    expect(clientsMade).toBe(0);
 
+    await fallback.keep(record);
+    await fallback.keep(recordOf(2));
+
+    expect(clientsMade).toBe(1);
     const [call] = sqs.commandCalls(SendMessageCommand);
     expect(JSON.parse(call?.args[0].input.MessageBody ?? '')).toEqual(record);
     expect(call?.args[0].input.MessageAttributes?.serverMsgID?.StringValue).toBe(

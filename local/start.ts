@@ -103,6 +103,10 @@ Browse the records with: npm run console
 Stop with Ctrl-C; requests in flight are answered and stored first.
 `);
 
+// If the terminal or the pipe reading the output goes away, writing to it fails with EPIPE. That
+// must not crash the receiver, least of all while it is stopping and closing the engine.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
@@ -113,7 +117,8 @@ async function stop(signal: string): Promise<void> {
   await unlock();
   process.stdout.write('Stopped; every accepted message is stored.\n');
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// SIGHUP: the terminal was closed. Stop just as gracefully as on Ctrl-C.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     stop(signal).then(
       () => process.exit(0),

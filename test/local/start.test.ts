@@ -1,4 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -108,6 +110,47 @@ describe('npm start', () => {
     } finally {
       await admin.stop();
       await receiver.started.stop();
+    }
+  }, 60_000);
+
+  it('stops gracefully when its terminal is closed, even with nowhere left to print', async () => {
+    // GIVEN the receiver (node directly, so its own exit code is seen) holding one message
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-hangup-'));
+    const child = spawn(process.execPath, ['local/start.ts'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, PORT: '0', DYNAMODB_PORT: String(await freePort()), DATA_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let banner = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          banner += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(banner);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.once('exit', () => reject(new Error(`exited early:\n${banner}`)));
+      });
+      const answer = await fetch(`${url}/callbackAfterSendSingleMsgCommand`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: V38_EXAMPLE_BODY,
+      });
+      expect(await answer.json()).toEqual(SUCCESS);
+
+      // WHEN the terminal goes away: its output pipes close, then the hang-up signal arrives
+      const exited = once(child, 'exit');
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.kill('SIGHUP');
+
+      // THEN it still stops cleanly: exit code 0 and the data folder released
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      await expect(stat(join(dir, 'receiver.pid'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

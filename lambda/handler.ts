@@ -80,7 +80,15 @@ function fallback(): MessageFallback | undefined {
   return directory ? createSpoolFallback({ directory }) : undefined;
 }
 
+/** Powertools Metrics that can say whether it prints at all (`POWERTOOLS_METRICS_DISABLED`). */
+class ReceiverMetrics extends Metrics {
+  get printing(): boolean {
+    return !this.isDisabled();
+  }
+}
+
 const tableName = requiredEnv('TABLE_NAME');
+const metrics = new ReceiverMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
@@ -93,6 +101,8 @@ export const handler = createHandler({
   credentials: credentialSource(),
   allowedSources: parsedEnv('ALLOWED_SOURCE_CIDRS', parseSourceAllowlist),
   logger: new Logger({ serviceName: SERVICE_NAME }),
-  metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
+  // With POWERTOOLS_METRICS_DISABLED (npm start's default) nothing would be printed, so the
+  // handler skips counting altogether instead of collecting metrics that are never flushed.
+  metrics: metrics.printing ? metrics : undefined,
   ttlDays: optionalDays('TTL_DAYS'),
 });

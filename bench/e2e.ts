@@ -69,6 +69,12 @@ export interface EndToEndOptions {
   readonly windowMs: number;
   /** Unmeasured load per kind before the windows of each concurrency. */
   readonly warmupMs: number;
+  /**
+   * Unmeasured load per kind, at the highest concurrency, before anything is measured: the
+   * receiver's process takes several thousand messages to reach steady speed (V8 optimizing the
+   * handler, the SDK and the engine), which 2 in flight would take ten seconds or more to send.
+   */
+  readonly steadyWarmupMs: number;
 }
 
 /** A TCP port that was free a moment ago. */
@@ -186,6 +192,7 @@ export async function measureEndToEnd({
   rounds,
   windowMs,
   warmupMs,
+  steadyWarmupMs,
 }: EndToEndOptions): Promise<EndToEndResult> {
   const workDir = await mkdtemp(join(tmpdir(), 'openim-bench-e2e-'));
   const dataDir = join(workDir, 'data');
@@ -206,17 +213,26 @@ export async function measureEndToEnd({
   let n = 0;
   const next = () => n++;
   const levels: ConcurrencyResult[] = [];
+  const kindsAt = (agent: Agent) =>
+    ({
+      receiver: (i: number) => postCallback(agent, target, i),
+      floor: async (i: number) => {
+        await floorClient.send(
+          new PutItemCommand({ TableName: TABLE_NAME, Item: storedItemFor(i, 'f') }),
+        );
+      },
+    }) as const;
   try {
+    const busiest = Math.max(...concurrencies);
+    const warmAgent = new Agent({ keepAlive: true, maxSockets: busiest });
+    for (const [kind, run] of Object.entries(kindsAt(warmAgent))) {
+      const { messages } = await closedLoop(busiest, steadyWarmupMs, next, run);
+      progress(`  warm-up: ${messages} messages through the ${kind} at ${busiest} in flight`);
+    }
+    warmAgent.destroy();
     for (const concurrency of concurrencies) {
       const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-      const kinds = {
-        receiver: (i: number) => postCallback(agent, target, i),
-        floor: async (i: number) => {
-          await floorClient.send(
-            new PutItemCommand({ TableName: TABLE_NAME, Item: storedItemFor(i, 'f') }),
-          );
-        },
-      } as const;
+      const kinds = kindsAt(agent);
       for (const run of Object.values(kinds)) await closedLoop(concurrency, warmupMs, next, run);
       const result: ConcurrencyResult = { concurrency, receiver: [], floor: [] };
       for (let round = 0; round < rounds; round++) {
@@ -273,7 +289,7 @@ function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** Runs `npm start` under `node --cpu-prof` and loads it at `concurrency` for `windowMs`. */
+/** Runs `npm start` under `node --cpu-prof`, warms it up, and loads it at `concurrency` for `windowMs`. */
 export async function profileReceiver({
   concurrency,
   windowMs,
@@ -298,12 +314,14 @@ export async function profileReceiver({
     join(workDir, 'receiver.log'),
     { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-name=${name} ${interval}` },
   );
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  // Warmed up at 32 in flight, which reaches steady speed in seconds (see `steadyWarmupMs`).
+  const warmConcurrency = Math.max(concurrency, 32);
+  const agent = new Agent({ keepAlive: true, maxSockets: warmConcurrency });
   const target = new URL(url);
   let n = 0;
   try {
     const post = (i: number) => postCallback(agent, target, i);
-    await closedLoop(concurrency, warmupMs, () => n++, post);
+    await closedLoop(warmConcurrency, warmupMs, () => n++, post);
     const startUs = monotonicUs();
     const { messages } = await closedLoop(concurrency, windowMs, () => n++, post);
     return { file: join(profileDir, name), windowUs: [startUs, monotonicUs()], messages };

@@ -517,7 +517,11 @@ To look at a profile yourself, run a cold start or \`npm start\` under \`node --
   \`PORT=0\`, a free \`DYNAMODB_PORT\` and a temporary \`DATA_DIR\` (the engine on disk); the load
   generator keeps 2 or 32 OpenIM requests in flight over keep-alive connections and checks every
   answer. The floor is a raw \`PutItem\` of the same item (built by \`lambda/message-record.ts\`) into
-  the same engine at the same concurrency; windows of the two alternate.
+  the same engine at the same concurrency; windows of the two alternate. Before any window, each
+  kind runs unmeasured for ${(data.plan as { e2e: { steadyWarmupMs: number } }).e2e.steadyWarmupMs / 1000} s at 32 in flight: the receiver's process needs a few
+  thousand messages before V8 has optimized the handler, the SDK and the engine (at 2 in flight
+  alone its rate was still climbing after ten seconds), and the figures are for a receiver that has
+  been running, as OpenIM's is.
 - **Leak check**: ${data.leak.checkpoints.at(-1)?.invocations ?? 0} warm invocations against the stub after a warm-up, with
   RSS and heap read after two full GCs (\`--expose-gc\`) at ${data.leak.checkpoints.length} checkpoints.
 - **Profiles**: V8's sampling profiler (\`node --cpu-prof\`, ${'250'} µs interval), restricted to the

@@ -57,8 +57,15 @@ const PLAN = {
     checkpoints: 5,
     warmupInvocations: quick ? 1_000 : 10_000,
   },
-  e2e: { concurrencies: [2, 32], rounds: quick ? 2 : 5, windowMs: 1000, warmupMs: 1000 },
+  e2e: {
+    concurrencies: [2, 32],
+    rounds: quick ? 2 : 7,
+    windowMs: 1000,
+    warmupMs: 1000,
+    steadyWarmupMs: quick ? 1000 : 5000,
+  },
   e2eProfileMs: quick ? 500 : 2000,
+  e2eProfileWarmupMs: quick ? 1000 : 5000,
 } as const;
 
 /** The command that produced the report, as a reader would type it. */
@@ -232,7 +239,7 @@ try {
   const receiverProfile = await profileReceiver({
     concurrency: 2,
     windowMs: PLAN.e2eProfileMs,
-    warmupMs: 500,
+    warmupMs: PLAN.e2eProfileWarmupMs,
     profileDir,
     interval: PROFILE_INTERVAL,
   });

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { CallbackAfterSendSingleMsgReq } from '../lambda/callback-schema.ts';
 import { toMessageRecord } from '../lambda/message-record.ts';
+import { FIRST_WRITE_ONLY } from '../lambda/message-store.ts';
 import { LOCAL_AWS } from '../local/local-engine.ts';
 import { REPO_ROOT } from './bundles.ts';
 import {
@@ -59,6 +61,11 @@ export interface EndToEndResult {
   readonly storedItem: Record<string, AttributeValue>;
   /** How long `npm start` took to print its banner. */
   readonly startupMs: number;
+  /**
+   * CPU time dynalite spends validating and parsing the receiver's `ConditionExpression` for each
+   * put, in µs: engine work on the receiver's path that the floor's unconditional put skips.
+   */
+  readonly engineConditionUs: number;
 }
 
 /** Options for {@link measureEndToEnd}. */
@@ -165,6 +172,32 @@ export function storedItemFor(n: number, run: string): Record<string, AttributeV
   });
 }
 
+/**
+ * Times dynalite's own expression validation (its PEG parser) on the receiver's condition, the
+ * step each conditional put costs the engine: the median of 5 batches, in µs per put.
+ */
+export function measureEngineCondition(batch = 2_000): number {
+  const require = createRequire(import.meta.url);
+  const { validateExpressions } = require('dynalite/validations/index.js') as {
+    validateExpressions(data: Record<string, unknown>): string | undefined;
+  };
+  const batches: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < batch; i++) {
+      const problem = validateExpressions({
+        ...FIRST_WRITE_ONLY,
+        ExpressionAttributeNames: { ...FIRST_WRITE_ONLY.ExpressionAttributeNames },
+      });
+      if (problem) throw new Error(`dynalite refused the receiver's condition: ${problem}`);
+    }
+    const used = process.cpuUsage(cpu);
+    // The first batch only warms the parser up.
+    if (round > 0) batches.push((used.user + used.system) / batch);
+  }
+  return median(batches);
+}
+
 /** Runs `task` with `concurrency` in flight for `ms`; counts completions and their latencies. */
 async function closedLoop(
   concurrency: number,
@@ -269,7 +302,7 @@ export async function measureEndToEnd({
       }),
     );
     if (!Item) throw new Error('the receiver did not store message 0');
-    return { levels, storedItem: Item, startupMs };
+    return { levels, storedItem: Item, startupMs, engineConditionUs: measureEngineCondition() };
   } finally {
     floorClient.destroy();
     await stopReceiver(child);

@@ -11,6 +11,12 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { MessageRecord } from './message-record.ts';
 import { MESSAGE_KEY } from './message-table.ts';
 
+/** The condition that makes a put idempotent: only the first write of a `serverMsgID` lands. */
+export const FIRST_WRITE_ONLY = {
+  ConditionExpression: 'attribute_not_exists(#id)',
+  ExpressionAttributeNames: { '#id': MESSAGE_KEY.name },
+} as const;
+
 /** What happened to a message handed to the store. */
 export type PutOutcome = 'stored' | 'duplicate';
 
@@ -50,8 +56,7 @@ export function createDynamoMessageStore({
           new PutItemCommand({
             TableName: tableName,
             Item: marshall(record, { removeUndefinedValues: true }),
-            ConditionExpression: 'attribute_not_exists(#id)',
-            ExpressionAttributeNames: { '#id': MESSAGE_KEY.name },
+            ...FIRST_WRITE_ONLY,
           }),
           deadline ? { abortSignal: deadline.signal } : {},
         );

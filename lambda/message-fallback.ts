@@ -3,7 +3,7 @@
  * a record that could not be written is kept here, whole, until `npm run replay` writes it to the
  * table: an SQS queue in AWS, a folder of files locally.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -45,7 +45,7 @@ export function createSqsFallback({
 
 /** The spool file for a message: one per `serverMsgID`, so a repeat overwrites, never doubles. */
 export function spoolFileName(serverMsgID: string): string {
-  return `${createHash('sha256').update(serverMsgID).digest('hex')}.json`;
+  return `${hash('sha256', serverMsgID)}.json`;
 }
 
 /** A fallback onto a local folder: each record written to a temporary file, synced, then renamed. */

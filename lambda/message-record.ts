@@ -6,7 +6,7 @@
  * version does not know.
  */
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CallbackAfterSendSingleMsgReq } from './callback-schema.ts';
 import { KNOWN_FIELDS } from './callback-schema.ts';
 import { DAY_SHARDS, DerivedAttribute, dayShardKey, utcDay } from './message-table.ts';
@@ -42,8 +42,14 @@ export interface RecordContext {
   readonly ttlDays?: number | undefined;
 }
 
+/** UTF-16 surrogates: where JS string order and UTF-8 byte order part ways. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Go's `sort.Strings` order: plain byte order of the UTF-8 encoding. */
 function compareUtf8(a: string, b: string): number {
+  // Without surrogates each UTF-16 unit is a code point, and code point order is UTF-8 byte order,
+  // so the common case needs no encoding.
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -62,7 +68,7 @@ export function conversationIdOf(sessionType: number, sendID: string, recvID: st
  * every delivery of one message lands in the same place.
  */
 export function dayShardOf(sentAt: number, serverMsgID: string): string {
-  const shard = createHash('sha256').update(serverMsgID).digest().readUInt16BE(0) % DAY_SHARDS;
+  const shard = hash('sha256', serverMsgID, 'buffer').readUInt16BE(0) % DAY_SHARDS;
   return dayShardKey(utcDay(sentAt), shard);
 }
 

@@ -4,7 +4,7 @@
  * that header, in constant time, before anything else runs: an unauthenticated request never
  * reaches the body parser or DynamoDB.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -62,7 +62,7 @@ function digest(credentials: Credentials): Buffer {
   const cached = digests.get(credentials);
   if (cached) return cached;
   const { username, password } = credentials;
-  const value = createHash('sha256').update(username).update('\0').update(password).digest();
+  const value = hash('sha256', `${username}\0${password}`, 'buffer');
   digests.set(credentials, value);
   return value;
 }

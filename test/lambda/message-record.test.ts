@@ -34,6 +34,17 @@ describe('conversationIdOf', () => {
     expect(conversationIdOf(1, '😀', '～')).toBe('si_～_😀');
   });
 
+  it('puts first the ID whose UTF-8 bytes sort first, whatever the characters', () => {
+    fc.assert(
+      fc.property(idArb, idArb, (a, b) => {
+        const [first, second] =
+          Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0 ? [a, b] : [b, a];
+        expect(conversationIdOf(1, a, b)).toBe(`si_${first}_${second}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('is the same whoever sent', () => {
     fc.assert(
       fc.property(idArb, idArb, (a, b) => {

@@ -11,6 +11,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { lambdaContext } from './lambda-context.ts';
 
 /** A Lambda handler as the bundle exports it. */
 type Handler = (
@@ -44,20 +45,7 @@ function monotonicUs(): number {
 const [bundleUrl = '', handlerName = 'handler', eventFile = '', memoryMB = '512'] =
   process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8')) as APIGatewayProxyEventV2;
-const context: Context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'openim-callback-receiver',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:openim-callback-receiver',
-  memoryLimitInMB: memoryMB,
-  awsRequestId: event.requestContext.requestId,
-  logGroupName: '/aws/lambda/openim-callback-receiver',
-  logStreamName: 'bench',
-  getRemainingTimeInMillis: () => 3000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+const context = lambdaContext(event.requestContext.requestId, memoryMB);
 
 const cpuBefore = process.cpuUsage();
 const loadingUs = monotonicUs();

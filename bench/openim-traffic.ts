@@ -2,7 +2,7 @@
  * The traffic every benchmark sends: OpenIM v3.8 `callbackAfterSendSingleMsgCommand` requests as Go
  * puts them on the wire, with the Basic-auth header that OpenIM derives from its URL's userinfo.
  */
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { toHttpApiEvent } from '../local/http-api-event.ts';
 
 /** The callback this receiver serves. */
@@ -88,22 +88,4 @@ export function callbackEvent(n: number, run = 'b'): APIGatewayProxyEventV2 {
     },
     `POST ${CALLBACK_PATH}`,
   );
-}
-
-/** The context Lambda passes to the handler, for a function of `memoryMB`. */
-export function lambdaContext(requestId: string, memoryMB: number): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'openim-callback-receiver',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:openim-callback-receiver',
-    memoryLimitInMB: String(memoryMB),
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/openim-callback-receiver',
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 3000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }

@@ -18,7 +18,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { reportProgress } from './child.ts';
-import { callbackEvent, lambdaContext, SUCCESS_BODY } from './openim-traffic.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { callbackEvent, SUCCESS_BODY } from './openim-traffic.ts';
 
 /** A bundle to load. */
 export interface WarmBundle {

@@ -12,7 +12,7 @@ import {
   createSqsFallback,
   type MessageFallback,
 } from './message-fallback.ts';
-import { createDynamoMessageStore } from './message-store.ts';
+import { createDynamoMessageStore, putDeadline } from './message-store.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
 import { secretsManagerCredentials } from './secret-credentials.ts';
 import {
@@ -93,9 +93,8 @@ const metrics = new ReceiverMetrics({ namespace: METRICS_NAMESPACE, serviceName:
 /** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
   store: createDynamoMessageStore({
-    client: new DynamoDBClient({ maxAttempts: 5 }),
+    client: new DynamoDBClient(putDeadline(TABLE_DEADLINE_MS)),
     tableName,
-    deadlineMs: TABLE_DEADLINE_MS,
   }),
   fallback: fallback(),
   credentials: credentialSource(),

@@ -11,7 +11,11 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHandler } from '../../lambda/app.ts';
 import { createSpoolFallback } from '../../lambda/message-fallback.ts';
-import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
+import {
+  createDynamoMessageStore,
+  type MessageStore,
+  putDeadline,
+} from '../../lambda/message-store.ts';
 import { type Credentials, staticCredentials } from '../../lambda/webhook-auth.ts';
 import {
   ensureMessageTable,
@@ -60,13 +64,9 @@ export async function startHttpReceiver(
   const client = new DynamoDBClient({
     ...LOCAL_AWS,
     endpoint: engine.endpoint,
-    maxAttempts: options.maxAttempts ?? 3,
+    ...putDeadline(options.deadlineMs ?? 1_500, options.maxAttempts ?? 3),
   });
-  const store = createDynamoMessageStore({
-    client,
-    tableName,
-    deadlineMs: options.deadlineMs ?? 1_500,
-  });
+  const store = createDynamoMessageStore({ client, tableName });
   const handler = createHandler({
     store,
     fallback: createSpoolFallback({ directory: spoolDir }),

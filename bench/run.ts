@@ -46,11 +46,11 @@ import { measureWarm, profileWarm, startStub, type WarmTarget } from './warm.ts'
 
 const quick = process.env.BENCH_QUICK === '1';
 
-/** How much of each benchmark to run: enough for stable medians within about four minutes. */
+/** How much of each benchmark to run: enough for stable medians within about five minutes. */
 const PLAN = {
   coldRounds: quick ? 4 : 30,
   coldProfileRuns: quick ? 2 : 6,
-  warm: { rounds: quick ? 2 : 20, windowMs: 300, warmupMs: quick ? 300 : 1500 },
+  warm: { rounds: quick ? 2 : 40, windowMs: 300, warmupMs: quick ? 300 : 1500 },
   warmProfileMs: quick ? 500 : 2000,
   leak: {
     invocations: quick ? 10_000 : 100_000,
@@ -59,7 +59,7 @@ const PLAN = {
   },
   e2e: {
     concurrencies: [2, 32],
-    rounds: quick ? 2 : 7,
+    rounds: quick ? 2 : 9,
     windowMs: 1000,
     warmupMs: 1000,
     steadyWarmupMs: quick ? 1000 : 5000,

@@ -130,7 +130,7 @@ export class ReceiverFunction extends Construct {
       memorySize: 512,
       // OpenIM waits 5 s by default (webhooks.yml `timeout`). Stopping at 3 s leaves room for API
       // Gateway and the network, so OpenIM gets an answer instead of a timeout of its own. The
-      // handler gives the table 1.5 s, retries included, then the fallback queue the rest.
+      // handler gives the table 1.5 s, retries included, then the fallback queue at most 1 s.
       timeout: Duration.seconds(3),
       role: this.role,
       logGroup: this.logGroup,

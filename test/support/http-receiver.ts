@@ -11,11 +11,8 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHandler } from '../../lambda/app.ts';
 import { createSpoolFallback } from '../../lambda/message-fallback.ts';
-import {
-  createDynamoMessageStore,
-  type MessageStore,
-  putDeadline,
-} from '../../lambda/message-store.ts';
+import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
+import { sdkDeadline } from '../../lambda/sdk-deadline.ts';
 import { type Credentials, staticCredentials } from '../../lambda/webhook-auth.ts';
 import {
   ensureMessageTable,
@@ -64,7 +61,7 @@ export async function startHttpReceiver(
   const client = new DynamoDBClient({
     ...LOCAL_AWS,
     endpoint: engine.endpoint,
-    ...putDeadline(options.deadlineMs ?? 1_500, options.maxAttempts ?? 3),
+    ...sdkDeadline(options.deadlineMs ?? 1_500, options.maxAttempts ?? 3),
   });
   const store = createDynamoMessageStore({ client, tableName });
   const handler = createHandler({

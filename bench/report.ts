@@ -608,8 +608,9 @@ valibot and its own code: ${largestExtras(p.coldReceiver, p.coldBaseline, coldSc
 | receiver | **${spread(data.warm.receiver?.map((w) => w.opsPerSec) ?? [], 0)}** | ${spread(data.warm.receiver?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
 | baseline | **${spread(data.warm.baseline?.map((w) => w.opsPerSec) ?? [], 0)}** | ${spread(data.warm.baseline?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
 
-The receiver writes ${x.logBytesPerMessage} bytes of log lines per message (counted in the leak check): a
-Powertools log line per stored message and, in AWS, an EMF metrics line.
+The receiver writes ${x.logBytesPerMessage} bytes of log lines per stored message (counted in the leak check, at the
+template's \`INFO\` level): the EMF metrics line. Stored messages are logged at \`DEBUG\`; duplicates and
+failures at \`INFO\` and above.
 
 ### What the warm profile shows
 

@@ -54,22 +54,30 @@ export function parseBasicAuthorization(header: string | undefined): Credentials
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** Digests of configured credentials, computed once per credentials object. */
-const digests = new WeakMap<Credentials, Buffer>();
-
 /** SHA-256 of `user:password`, so that credentials of any length compare in constant time. */
-function digest(credentials: Credentials): Buffer {
-  const cached = digests.get(credentials);
-  if (cached) return cached;
-  const { username, password } = credentials;
-  const value = hash('sha256', `${username}\0${password}`, 'buffer');
-  digests.set(credentials, value);
+function digest({ username, password }: Credentials): Buffer {
+  return hash('sha256', `${username}\0${password}`, 'buffer');
+}
+
+/** Digests of configured credentials, computed once per credentials object. */
+const expectedDigests = new WeakMap<Credentials, Buffer>();
+
+/** The digest of configured credentials, from the cache when this object was seen before. */
+function expectedDigest(credentials: Credentials): Buffer {
+  let value = expectedDigests.get(credentials);
+  if (!value) {
+    value = digest(credentials);
+    expectedDigests.set(credentials, value);
+  }
   return value;
 }
 
-/** Whether two sets of credentials are equal, taking the same time whatever differs. */
+/**
+ * Whether two sets of credentials are equal, taking the same time whatever differs. Only the
+ * expected side is cached: the given side is a new object on every request.
+ */
 export function credentialsMatch(given: Credentials, expected: Credentials): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
+  return timingSafeEqual(digest(given), expectedDigest(expected));
 }
 
 /** The status OpenIM's operator sees for a refused request, and why. */

@@ -454,7 +454,7 @@ baseline (see [Method](#method)); \`bench-results.json\` has the same figures as
 Ratios are the median of per-round ratios (each receiver run divided by the baseline run next to it),
 which cancels drift on a shared machine; they can differ a little from the ratio of the two medians.
 Interleaving cancels drift within a run but not between runs: on this shared 2-core machine the
-warm and end-to-end ratios of the same code moved by up to about 0.08 from one full run to the
+warm and end-to-end ratios of the same code moved by up to about 0.1 from one full run to the
 next, so a figure that close to its target can land on either side of it.`);
 
   if (failing.length > 0) {
@@ -562,8 +562,8 @@ tests ran against, where the runtime's copy changes under the function. In Lambd
 may sit in a warm page cache, which narrows the gap but does not remove the extra compile work.
 
 The SQS client (${sqsBytes} bytes of the bundle) only serves the fallback, so leaving just it external
-and importing it on first use would take its compile and module setup off every cold start (a few
-ms here). It stays bundled: it is the last line of defence when the table fails, and it should be
+and importing it on first use would take its compile and module setup off every cold start. It
+stays bundled: it is the last line of defence when the table fails, and it should be
 the SDK the tests ran, not whichever copy the runtime carries that day. What the receiver does skip
 at cold start is building that client (it is made on the first record kept) and the ColdStart
 metric, which nothing reads (Lambda reports each INIT's duration itself).

@@ -96,8 +96,8 @@ export function secretsManagerCredentials({
       // versions again, but not more often than every few seconds, whatever a scanner sends.
       if (now() >= nextRecheck) {
         nextRecheck = now() + recheckIntervalMs;
-        await read('current', true);
-        await read('previous', true);
+        // Both at once: a hung Secrets Manager costs this request one deadline, not two.
+        await Promise.all([read('current', true), read('previous', true)]);
       }
       return [lastGood.current, lastGood.previous].filter((c): c is Credentials => c !== undefined);
     },

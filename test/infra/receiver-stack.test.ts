@@ -140,7 +140,7 @@ describe('ReceiverStack with the default settings', () => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 512,
-        Timeout: 3,
+        Timeout: 4,
       });
     });
 

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { createSqsFallback } from '../../lambda/message-fallback.ts';
 import { toMessageRecord } from '../../lambda/message-record.ts';
 import { createDynamoMessageStore } from '../../lambda/message-store.ts';
 import { sdkDeadline, timeBudget } from '../../lambda/sdk-deadline.ts';
+import { secretsManagerCredentials } from '../../lambda/secret-credentials.ts';
 import { LOCAL_AWS } from '../../local/local-engine.ts';
 import { sampleMessage } from '../support/openim-wire.ts';
 
@@ -104,9 +107,83 @@ describe('against an endpoint that accepts connections but never answers', () =>
       (error: unknown) => error as Error,
     );
 
-    // THEN it fails as a timeout after three attempts, not when Lambda's 3 s run out
+    // THEN it fails as a timeout after three attempts, not when Lambda's 4 s run out
     expect(failure?.name).toBe('TimeoutError');
     expect(sockets.size - connectionsBefore).toBe(3);
     expect(performance.now() - started).toBeLessThan(1_000 + 1_000);
+  }, 10_000);
+});
+
+describe('a Secrets Manager that starts hanging after answering', () => {
+  // Answers GetSecretValue like Secrets Manager until told to hang, then never answers again.
+  let hanging = false;
+  let hungNow = 0;
+  let mostHungAtOnce = 0;
+  const hungResponses = new Set<ServerResponse>();
+  const secretsManager = createHttpServer((request, response) => {
+    request.resume();
+    if (!hanging) {
+      response.setHeader('content-type', 'application/x-amz-json-1.1');
+      response.end(
+        JSON.stringify({
+          ARN: 'arn:aws:secretsmanager:local:000000000000:secret:webhook',
+          Name: 'webhook',
+          SecretString: JSON.stringify({ username: 'openim', password: 'right' }),
+        }),
+      );
+      return;
+    }
+    hungResponses.add(response);
+    hungNow += 1;
+    mostHungAtOnce = Math.max(mostHungAtOnce, hungNow);
+    request.socket.once('close', () => {
+      hungNow -= 1;
+    });
+  });
+  beforeAll(async () => {
+    secretsManager.listen(0, '127.0.0.1');
+    await once(secretsManager, 'listening');
+  });
+  afterAll(() => {
+    for (const response of hungResponses) response.destroy();
+    secretsManager.close();
+  });
+
+  it("keeps accepting the last good password, one deadline per request, not Lambda's timeout", async () => {
+    // GIVEN credentials read through the deployed secret client (2 attempts within 500 ms), with a
+    // cache that expires at once and a re-read allowed on every call
+    const address = secretsManager.address() as { port: number };
+    const client = new SecretsManagerClient({
+      ...LOCAL_AWS,
+      endpoint: `http://127.0.0.1:${address.port}`,
+      ...sdkDeadline(500, 2),
+    });
+    const source = secretsManagerCredentials({
+      secretId: 'webhook',
+      client,
+      maxAgeSeconds: 0,
+      recheckIntervalMs: 0,
+    });
+    expect(await source.current()).toEqual({ username: 'openim', password: 'right' });
+    expect(await source.others()).toHaveLength(2);
+
+    // WHEN Secrets Manager hangs and the cached value has expired
+    hanging = true;
+    let started = performance.now();
+    const current = await source.current();
+    const currentMs = performance.now() - started;
+    started = performance.now();
+    const others = await source.others();
+    const othersMs = performance.now() - started;
+
+    // THEN the last good credentials still answer, each after two cut attempts, at about the deadline
+    expect(current).toEqual({ username: 'openim', password: 'right' });
+    expect(others).toEqual([current, current]);
+    expect(hungResponses.size).toBe(2 + 2 * 2);
+    expect(currentMs).toBeLessThan(500 + 1_000);
+    expect(othersMs).toBeLessThan(500 + 1_000);
+    // AND both versions were re-read at the same time, so the wait was one deadline, not two
+    expect(mostHungAtOnce).toBe(2);
+    client.destroy();
   }, 10_000);
 });

@@ -201,6 +201,12 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
       coldField(data, 'receiver', 'coldStartMs'),
     ),
   );
+  const sourceMapsRatio = median(
+    pairedRatios(
+      coldField(data, 'sourceMaps', 'coldStartMs'),
+      coldField(data, 'receiver', 'coldStartMs'),
+    ),
+  );
   const warmOps = (name: string) => data.warm[name]?.map((w) => w.opsPerSec) ?? [];
   const warmRatio = median(pairedRatios(warmOps('receiver'), warmOps('baseline')));
   const e2e = (concurrency: number) => {
@@ -249,6 +255,9 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
       coldStartSdkExternalMs: round(cold('sdkExternal'), 1),
       coldStartSdkExternalOverBundledRatio: round(externalRatio, 3),
       sdkExternalBundleBytes: data.bundle.sdkExternalBytes,
+      coldStartSourceMapsMs: round(cold('sourceMaps'), 1),
+      coldStartSourceMapsOverReceiverRatio: round(sourceMapsRatio, 3),
+      coldStartSourceMapsCpuMs: round(median(coldField(data, 'sourceMaps', 'cpuMs')), 1),
       baselineBundleBytes: data.bundle.baselineBytes,
       coldStartInitMs: round(median(coldField(data, 'receiver', 'initMs')), 1),
       coldStartFirstInvokeMs: round(median(coldField(data, 'receiver', 'firstInvokeMs')), 1),
@@ -547,6 +556,7 @@ To look at a profile yourself, run a cold start or \`npm start\` under \`node --
 | receiver (SDK bundled, as deployed) | ${data.bundle.bytes} | ${cold('receiver', 'initMs')} | ${cold('receiver', 'firstInvokeMs')} | **${cold('receiver', 'coldStartMs')}** | ${cold('receiver', 'cpuMs')} | ${cold('receiver', 'wallMs')} |
 | baseline | ${data.bundle.baselineBytes} | ${cold('baseline', 'initMs')} | ${cold('baseline', 'firstInvokeMs')} | **${cold('baseline', 'coldStartMs')}** | ${cold('baseline', 'cpuMs')} | ${cold('baseline', 'wallMs')} |
 | receiver, SDK external (from \`node_modules\`) | ${data.bundle.sdkExternalBytes} | ${cold('sdkExternal', 'initMs')} | ${cold('sdkExternal', 'firstInvokeMs')} | **${cold('sdkExternal', 'coldStartMs')}** | ${cold('sdkExternal', 'cpuMs')} | ${cold('sdkExternal', 'wallMs')} |
+| receiver with \`--enable-source-maps\` | ${data.bundle.bytes} | ${cold('sourceMaps', 'initMs')} | ${cold('sourceMaps', 'firstInvokeMs')} | **${cold('sourceMaps', 'coldStartMs')}** | ${cold('sourceMaps', 'cpuMs')} | ${cold('sourceMaps', 'wallMs')} |
 
 (± is half the interquartile range, relative to the median.)
 
@@ -567,6 +577,16 @@ stays bundled: it is the last line of defence when the table fails, and it shoul
 the SDK the tests ran, not whichever copy the runtime carries that day. What the receiver does skip
 at cold start is building that client (it is made on the first record kept) and the ColdStart
 metric, which nothing reads (Lambda reports each INIT's duration itself).
+
+### Source maps at run time?
+
+The same bundle with Node reading its source map (\`NODE_OPTIONS=--enable-source-maps\`, which the
+function used to set) starts in ${x.coldStartSourceMapsMs} ms against ${results.coldStartMs} ms, a per-round
+ratio of ${x.coldStartSourceMapsOverReceiverRatio}, with ${n(Number(x.coldStartSourceMapsCpuMs) - Number(x.coldStartCpuMs))} ms more CPU: Node reads the map, measures every
+line of the bundle and indexes the mappings before the first line runs, a cost that grows with the
+bundle. **Decision: off**${Number(x.coldStartSourceMapsOverReceiverRatio) > 1.02 ? '' : ' (it cost little in this run, and buys nothing)'}: the receiver logs no stack traces (error names only), so
+there is nothing for it to map. The map still ships beside the bundle, to decode a minified
+position offline, or for a debugging session with the option set.
 
 ### Bundle composition (bytes of minified output by package)
 
@@ -596,9 +616,8 @@ Most of a cold start is the platform, paid by the baseline too: V8 compiling the
 (\`compileSourceTextModule\`, which grows with the bundle's bytes: the receiver's is
 ${n(data.bundle.bytes / 1024, 0)} KB against the baseline's ${n(data.bundle.baselineBytes / 1024, 0)} KB), Node loading its own modules on first use
 (\`compileForInternalLoader\`; importing \`node:http\` from an ES module also loads Node's bundled
-undici, about ${n(p.coldBaseline.components.find((c) => c.name.includes('undici'))?.ms ?? 0, 0)} ms for either bundle), the AWS SDK's module bodies and first request,
-and, with \`NODE_OPTIONS=--enable-source-maps\` from the template, reading and indexing the source map
-(about ${n(p.coldReceiver.components.find((c) => c.name.includes('source maps'))?.ms ?? 0, 0)} ms). What only the receiver pays is the extra bytes to compile, Powertools, middy,
+undici, about ${n(p.coldBaseline.components.find((c) => c.name.includes('undici'))?.ms ?? 0, 0)} ms for either bundle), and the AWS SDK's module bodies and first
+request. What only the receiver pays is the extra bytes to compile, Powertools, middy,
 valibot and its own code: ${largestExtras(p.coldReceiver, p.coldBaseline, coldScale, 'packages', 6)}.`);
 
   sections.push(`## Warm invocations

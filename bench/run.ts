@@ -151,12 +151,16 @@ try {
     handlerName: fn.handlerName,
     env: coldEnv.env,
   });
-  progress(`cold starts: ${PLAN.coldRounds} rounds of receiver, baseline and SDK-external`);
+  progress(
+    `cold starts: ${PLAN.coldRounds} rounds of receiver, baseline, SDK-external and source maps on`,
+  );
   const cold = await measureColdStarts(
     [
       variant('receiver', fn.bundlePath),
       variant('baseline', baseline.path),
       variant('sdkExternal', sdkExternal.path),
+      // The deployed bundle with Node reading its source map, as NODE_OPTIONS could ask.
+      { ...variant('sourceMaps', fn.bundlePath), nodeArgs: ['--enable-source-maps'] },
     ],
     {
       rounds: PLAN.coldRounds,

@@ -144,7 +144,7 @@ describe('ReceiverStack with the default settings', () => {
       });
     });
 
-    it('gets its table, secret ARN, fallback queue, service name, log level and source maps', () => {
+    it('gets its table, secret ARN, fallback queue, service name and log level, and nothing else', () => {
       // GIVEN
       const [tableId] = only(template, 'AWS::DynamoDB::Table');
       const [secretId] = only(template, 'AWS::SecretsManager::Secret');
@@ -159,7 +159,6 @@ describe('ReceiverStack with the default settings', () => {
             FALLBACK_QUEUE_URL: { Ref: queueId },
             POWERTOOLS_SERVICE_NAME: 'openim-callback-receiver',
             POWERTOOLS_LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps',
           }),
         },
       });

@@ -582,7 +582,7 @@ metric, which nothing reads (Lambda reports each INIT's duration itself).
 
 The same bundle with Node reading its source map (\`NODE_OPTIONS=--enable-source-maps\`, which the
 function used to set) starts in ${x.coldStartSourceMapsMs} ms against ${results.coldStartMs} ms, a per-round
-ratio of ${x.coldStartSourceMapsOverReceiverRatio}, with ${n(Number(x.coldStartSourceMapsCpuMs) - Number(x.coldStartCpuMs))} ms more CPU: Node reads the map, measures every
+ratio of ${x.coldStartSourceMapsOverReceiverRatio}, and takes ${x.coldStartSourceMapsCpuMs} ms of CPU against ${n(Number(x.coldStartCpuMs))}: Node reads the map, measures every
 line of the bundle and indexes the mappings before the first line runs, a cost that grows with the
 bundle. **Decision: off**${Number(x.coldStartSourceMapsOverReceiverRatio) > 1.02 ? '' : ' (it cost little in this run, and buys nothing)'}: the receiver logs no stack traces (error names only), so
 there is nothing for it to map. The map still ships beside the bundle, to decode a minified

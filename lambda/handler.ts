@@ -6,11 +6,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createHandler } from './app.ts';
 import {
   createSpoolFallback,
-  createSqsFallback,
+  fallbackOnFirstUse,
   type MessageFallback,
 } from './message-fallback.ts';
 import { createDynamoMessageStore } from './message-store.ts';
@@ -99,9 +98,14 @@ function credentialSource(): CredentialSource | undefined {
 function fallback(): MessageFallback | undefined {
   const queueUrl = optionalEnv('FALLBACK_QUEUE_URL');
   if (queueUrl) {
-    return createSqsFallback({
-      newClient: () => new SQSClient(clientSettings(QUEUE_DEADLINE_MS)),
-      queueUrl,
+    // Imported on the first record kept: esbuild still bundles the SQS client (the SDK the tests
+    // ran) but defers it, so a cold start neither compiles nor runs its code.
+    return fallbackOnFirstUse(async () => {
+      const { createSqsFallback, SQSClient } = await import('./sqs-fallback.ts');
+      return createSqsFallback({
+        client: new SQSClient(clientSettings(QUEUE_DEADLINE_MS)),
+        queueUrl,
+      });
     });
   }
   const directory = optionalEnv('FALLBACK_SPOOL_DIR');

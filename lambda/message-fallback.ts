@@ -1,12 +1,11 @@
 /**
  * Where a message goes when the table will not take it. OpenIM never retries an after-callback, so
  * a record that could not be written is kept here, whole, until `npm run replay` writes it to the
- * table: an SQS queue in AWS, a folder of files locally.
+ * table: an SQS queue in AWS (`sqs-fallback.ts`), a folder of files locally.
  */
 import { hash } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessageRecord } from './message-record.ts';
 
 /** A durable place for records the table did not take. */
@@ -16,29 +15,19 @@ export interface MessageFallback {
 }
 
 /**
- * A fallback onto an SQS queue: one message per record, the record as JSON. The client is made on
- * the first record kept, so that a function whose table never fails never builds it at cold start.
+ * A fallback made on the first record kept, so that its code (for SQS: the client, bundled but
+ * imported dynamically) is neither compiled nor run at cold start. A failed attempt to make it is
+ * tried again with the next record.
  */
-export function createSqsFallback({
-  newClient,
-  queueUrl,
-}: {
-  readonly newClient: () => SQSClient;
-  readonly queueUrl: string;
-}): MessageFallback {
-  let client: SQSClient | undefined;
+export function fallbackOnFirstUse(make: () => Promise<MessageFallback>): MessageFallback {
+  let made: Promise<MessageFallback> | undefined;
   return {
     async keep(record) {
-      client ??= newClient();
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(record),
-          MessageAttributes: {
-            serverMsgID: { DataType: 'String', StringValue: record.serverMsgID },
-          },
-        }),
-      );
+      made ??= make().catch((error: unknown) => {
+        made = undefined;
+        throw error;
+      });
+      await (await made).keep(record);
     },
   };
 }

@@ -6,11 +6,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqsFallback } from '../../lambda/message-fallback.ts';
 import { toMessageRecord } from '../../lambda/message-record.ts';
 import { createDynamoMessageStore } from '../../lambda/message-store.ts';
 import { sdkDeadline, timeBudget } from '../../lambda/sdk-deadline.ts';
 import { secretsManagerCredentials } from '../../lambda/secret-credentials.ts';
+import { createSqsFallback } from '../../lambda/sqs-fallback.ts';
 import { LOCAL_AWS } from '../../local/local-engine.ts';
 import { sampleMessage } from '../support/openim-wire.ts';
 
@@ -90,12 +90,11 @@ describe('against an endpoint that accepts connections but never answers', () =>
     // GIVEN the fallback queue's client with the deployed 1 s deadline, on the silent endpoint
     const address = silent.address() as { port: number };
     const fallback = createSqsFallback({
-      newClient: () =>
-        new SQSClient({
-          ...LOCAL_AWS,
-          endpoint: `http://127.0.0.1:${address.port}`,
-          ...sdkDeadline(1_000),
-        }),
+      client: new SQSClient({
+        ...LOCAL_AWS,
+        endpoint: `http://127.0.0.1:${address.port}`,
+        ...sdkDeadline(1_000),
+      }),
       queueUrl: `http://127.0.0.1:${address.port}/000000000000/fallback`,
     });
     const connectionsBefore = sockets.size;

@@ -8,9 +8,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateCallback } from '../../lambda/callback-schema.ts';
-import { createSqsFallback } from '../../lambda/message-fallback.ts';
+import { fallbackOnFirstUse, type MessageFallback } from '../../lambda/message-fallback.ts';
 import { type MessageRecord, toMessageRecord } from '../../lambda/message-record.ts';
 import { createDynamoMessageStore } from '../../lambda/message-store.ts';
+import { createSqsFallback } from '../../lambda/sqs-fallback.ts';
 import { queueSource, replay } from '../../tools/fallback-replay.ts';
 import { encodeBody, sampleMessage } from '../support/openim-wire.ts';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver.ts';
@@ -34,28 +35,44 @@ describe('the SQS fallback', () => {
     const sqs = mockClient(SQSClient);
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
     const record = recordOf(1);
-
-    let clientsMade = 0;
     const fallback = createSqsFallback({
-      newClient: () => {
-        clientsMade += 1;
-        return new SQSClient({ region: 'local' });
-      },
+      client: new SQSClient({ region: 'local' }),
       queueUrl: 'https://q',
     });
-    // No client at cold start: a function whose table never fails never builds one.
-    expect(clientsMade).toBe(0);
 
     await fallback.keep(record);
-    await fallback.keep(recordOf(2));
 
-    expect(clientsMade).toBe(1);
     const [call] = sqs.commandCalls(SendMessageCommand);
+    expect(call?.args[0].input.QueueUrl).toBe('https://q');
     expect(JSON.parse(call?.args[0].input.MessageBody ?? '')).toEqual(record);
     expect(call?.args[0].input.MessageAttributes?.serverMsgID?.StringValue).toBe(
       record.serverMsgID,
     );
     sqs.restore();
+  });
+
+  it('is made on the first record kept, once, and made again if making it failed', async () => {
+    // GIVEN a fallback whose making fails the first time (as a failed import would)
+    const kept: MessageRecord[] = [];
+    let attempts = 0;
+    const fallback = fallbackOnFirstUse(async (): Promise<MessageFallback> => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('could not load');
+      return { keep: async (record) => void kept.push(record) };
+    });
+    // Nothing is made at cold start: a function whose table never fails never loads SQS code.
+    expect(attempts).toBe(0);
+
+    // WHEN records are kept, the first while making fails
+    await expect(fallback.keep(recordOf(1))).rejects.toThrow('could not load');
+    await Promise.all([fallback.keep(recordOf(2)), fallback.keep(recordOf(3))]);
+    await fallback.keep(recordOf(4));
+
+    // THEN the failure reached its caller, and one later attempt served every record after it
+    expect(attempts).toBe(2);
+    expect(kept.map((r) => r.serverMsgID)).toEqual(
+      [recordOf(2), recordOf(3), recordOf(4)].map((r) => r.serverMsgID),
+    );
   });
 
   it('is drained by a replay into the table, deleting each message only once it is stored', async () => {

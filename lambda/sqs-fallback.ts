@@ -1,0 +1,34 @@
+/**
+ * The fallback onto an SQS queue, in AWS: one message per record, the record as JSON. `handler.ts`
+ * imports this module on the first record kept (see `fallbackOnFirstUse`), so a function whose
+ * table never fails never loads, compiles or builds the SQS client.
+ */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageFallback } from './message-fallback.ts';
+
+// For handler.ts, which reaches the client only through this module: importing the package itself
+// dynamically would bundle every SQS command, since any of them could be asked for.
+export { SQSClient };
+
+/** A {@link MessageFallback} that sends each record to `queueUrl`, tagged with its serverMsgID. */
+export function createSqsFallback({
+  client,
+  queueUrl,
+}: {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+}): MessageFallback {
+  return {
+    async keep(record) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify(record),
+          MessageAttributes: {
+            serverMsgID: { DataType: 'String', StringValue: record.serverMsgID },
+          },
+        }),
+      );
+    },
+  };
+}

@@ -99,6 +99,24 @@ export interface BuildBundleOptions {
    * line ticks say which package the bundle's top-level code came from. @default false
    */
   readonly forProfiling?: boolean;
+  /**
+   * Source files swapped for others, both relative to the repository root: the bundle imports
+   * `to` wherever the code imports `from`. @default {}
+   */
+  readonly substitute?: Readonly<Record<string, string>>;
+}
+
+/** An esbuild plugin that resolves each file in `swaps` (absolute paths) to its stand-in. */
+function substitution(swaps: ReadonlyMap<string, string>): esbuild.Plugin {
+  return {
+    name: 'substitute',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        const stand = swaps.get(join(args.resolveDir, args.path));
+        return stand === undefined ? undefined : { path: stand };
+      });
+    },
+  };
 }
 
 /** Bundles `entry` with the receiver's esbuild options into `outdir/index.mjs`. */
@@ -107,7 +125,11 @@ export async function buildBundle({
   outdir,
   external = [],
   forProfiling = false,
+  substitute = {},
 }: BuildBundleOptions): Promise<BuiltBundle> {
+  const swaps = new Map(
+    Object.entries(substitute).map(([from, to]) => [join(REPO_ROOT, from), join(REPO_ROOT, to)]),
+  );
   await mkdir(outdir, { recursive: true });
   const path = join(outdir, 'index.mjs');
   const result = await esbuild.build({
@@ -117,6 +139,7 @@ export async function buildBundle({
     outfile: path,
     external: [...external],
     metafile: true,
+    plugins: swaps.size > 0 ? [substitution(swaps)] : [],
     ...(forProfiling ? { minify: false, minifyIdentifiers: true, minifySyntax: true } : {}),
   });
   return { path, bytes: (await stat(path)).size, metafile: result.metafile };

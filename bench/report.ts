@@ -208,6 +208,8 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
     ),
   );
   const warmOps = (name: string) => data.warm[name]?.map((w) => w.opsPerSec) ?? [];
+  const warmCpuUs = (name: string) =>
+    median(data.warm[name]?.map((w) => w.cpuUsPerInvocation) ?? []);
   const warmRatio = median(pairedRatios(warmOps('receiver'), warmOps('baseline')));
   const e2e = (concurrency: number) => {
     const l = level(data, concurrency);
@@ -258,6 +260,12 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
       coldStartSourceMapsMs: round(cold('sourceMaps'), 1),
       coldStartSourceMapsOverReceiverRatio: round(sourceMapsRatio, 3),
       coldStartSourceMapsCpuMs: round(median(coldField(data, 'sourceMaps', 'cpuMs')), 1),
+      warmSdkSigningOpsPerSec: round(median(warmOps('sdkSigning')), 0),
+      warmSdkSigningCpuUsPerInvocation: round(warmCpuUs('sdkSigning'), 0),
+      warmOverSdkSigningRatio: round(
+        median(pairedRatios(warmOps('receiver'), warmOps('sdkSigning'))),
+        3,
+      ),
       baselineBundleBytes: data.bundle.baselineBytes,
       coldStartInitMs: round(median(coldField(data, 'receiver', 'initMs')), 1),
       coldStartFirstInvokeMs: round(median(coldField(data, 'receiver', 'firstInvokeMs')), 1),
@@ -515,16 +523,17 @@ To look at a profile yourself, run a cold start or \`npm start\` under \`node --
 - **Baseline** (\`bench/baseline-handler.ts\`): \`JSON.parse\` of the body and one raw \`PutItem\` of its
   fields with \`@aws-sdk/client-dynamodb\`; no validation, middleware, logging or auth.
 - **Environment.** Each bundle runs with the function's variables from the synthesized template
-  (\`POWERTOOLS_*\`, \`NODE_OPTIONS\`, \`TABLE_NAME\`) plus what Lambda sets (\`AWS_REGION\`,
+  (\`POWERTOOLS_*\`, \`TABLE_NAME\`) plus what Lambda sets (\`AWS_REGION\`,
   \`AWS_LAMBDA_FUNCTION_*\`, credentials), pointed at a local endpoint. The Basic-auth check is
   measured: \`WEBHOOK_CREDENTIALS=bench:bench-password\` and every request carries
   \`Authorization: Basic …\`. ${data.envNotes.length ? `Not set: ${data.envNotes.join('; ')}. In AWS the first invocation also reads the secret from Secrets Manager (one network round trip per environment per minute), which these figures leave out.` : ''}
 - **Cold start** (${data.cold.receiver?.length ?? 0} runs each): a fresh Node process imports the
   bundle (INIT) and serves one invocation against the local engine (dynalite, in memory). The figure
   is INIT plus the first invocation, measured inside the process; Node's own start is the same for
-  every bundle and is left out (process wall time is in the JSON). Receiver, baseline and SDK-external
-  runs alternate, forward then backward.
-- **Warm** (${data.warm.receiver?.length ?? 0} windows each): one process loads both bundles and invokes
+  every bundle and is left out (process wall time is in the JSON). Receiver, baseline, SDK-external
+  and source-maps runs alternate, forward then backward.
+- **Warm** (${data.warm.receiver?.length ?? 0} windows each): one process loads the bundles (receiver, baseline, and
+  the receiver with the SDK's own request signing) and invokes
   each back to back in alternating ${(data.plan as { warm: { windowMs: number } }).warm.windowMs} ms windows, after a
   warm-up; storage is a stub HTTP endpoint in its own process that answers every \`PutItem\` with
   \`{}\`, so only our code and the SDK's request building, signing and parsing are measured. CPU time
@@ -571,12 +580,12 @@ compile (the SDK's own \`dist-cjs\` bundles, not tree-shaken). Bundling also pin
 tests ran against, where the runtime's copy changes under the function. In Lambda the runtime's SDK
 may sit in a warm page cache, which narrows the gap but does not remove the extra compile work.
 
-The SQS client (${sqsBytes} bytes of the bundle) only serves the fallback, so leaving just it external
-and importing it on first use would take its compile and module setup off every cold start. It
-stays bundled: it is the last line of defence when the table fails, and it should be
-the SDK the tests ran, not whichever copy the runtime carries that day. What the receiver does skip
-at cold start is building that client (it is made on the first record kept) and the ColdStart
-metric, which nothing reads (Lambda reports each INIT's duration itself).
+The SQS client (${sqsBytes} bytes of the bundle) only serves the fallback. It stays bundled, so
+that the last line of defence when the table fails runs the SDK the tests ran, not whichever copy
+the runtime carries that day; but \`handler.ts\` imports it dynamically on the first record kept
+(\`lambda/sqs-fallback.ts\`), and esbuild defers such a module: a cold start neither compiles nor
+runs its code, for a few KB of wrappers in the bundle. The ColdStart metric is left out too: nothing reads it, and Lambda reports
+each INIT's duration itself.
 
 ### Source maps at run time?
 
@@ -626,6 +635,14 @@ valibot and its own code: ${largestExtras(p.coldReceiver, p.coldBaseline, coldSc
 |---|---|---|
 | receiver | **${spread(data.warm.receiver?.map((w) => w.opsPerSec) ?? [], 0)}** | ${spread(data.warm.receiver?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
 | baseline | **${spread(data.warm.baseline?.map((w) => w.opsPerSec) ?? [], 0)}** | ${spread(data.warm.baseline?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
+| receiver signing with the SDK's own SHA-256 (before \`lambda/sha256.ts\`) | ${spread(data.warm.sdkSigning?.map((w) => w.opsPerSec) ?? [], 0)} | ${spread(data.warm.sdkSigning?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
+
+**Request signing.** The profile's top warm function was once Node's \`getKeyObjectSlots\`: from
+Node 24.18 on, every \`createHmac\` keyed by bytes first checks whether the bytes are a KeyObject or
+a CryptoKey, about 19 µs each, and Signature V4 computes two keyed HMACs per request.
+\`lambda/sha256.ts\` gives the AWS clients the same digests with the key handed over as text. Same
+run, same windows: ${x.warmSdkSigningOpsPerSec}/s and ${x.warmSdkSigningCpuUsPerInvocation} µs of CPU per invocation with the SDK's own SHA-256,
+against ${results.warmOpsPerSec}/s and ${n(derived.warmCpuMs * 1000, 0)} µs with it (per-window ratio ${x.warmOverSdkSigningRatio}).
 
 The receiver writes ${x.logBytesPerMessage} bytes of log lines per stored message (counted in the leak check, at the
 template's \`INFO\` level): the EMF metrics line. Stored messages are logged at \`DEBUG\`; duplicates and

@@ -125,6 +125,12 @@ try {
     external: ['@aws-sdk/*', '@smithy/*'],
   });
   await linkNodeModules(join(workDir, 'sdk-external'));
+  // The receiver before lambda/sha256.ts: its AWS clients sign with the SDK's own SHA-256.
+  const sdkSigning = await buildBundle({
+    entry: 'lambda/handler.ts',
+    outdir: join(workDir, 'sdk-signing'),
+    substitute: { 'lambda/sha256.ts': 'bench/sdk-sha256.ts' },
+  });
   const profiledReceiver = await buildBundle({
     entry: 'lambda/handler.ts',
     outdir: join(workDir, 'profiled-receiver'),
@@ -211,8 +217,13 @@ try {
     { name: 'receiver', bundlePath: fn.bundlePath, handlerName: fn.handlerName },
     { name: 'baseline', bundlePath: baseline.path, handlerName: fn.handlerName },
   ];
+  const sdkSigningTarget = {
+    name: 'sdkSigning',
+    bundlePath: sdkSigning.path,
+    handlerName: fn.handlerName,
+  };
   progress(`warm: ${PLAN.warm.rounds} alternating windows of ${PLAN.warm.windowMs} ms each`);
-  const warm = await measureWarm(targets, {
+  const warm = await measureWarm([...targets, sdkSigningTarget], {
     env: warmEnv,
     memoryMB: fn.memorySize,
     ...PLAN.warm,

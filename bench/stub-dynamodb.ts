@@ -21,3 +21,5 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));
+// The benchmark holds this pipe open; if it dies without stopping the stub, the stub goes too.
+process.stdin.on('end', () => process.exit(0)).resume();

@@ -32,7 +32,7 @@ export interface Stub {
 /** Starts `bench/stub-dynamodb.ts` in its own process, so its work is not counted. */
 export async function startStub(): Promise<Stub> {
   const child = spawn(process.execPath, [new URL('stub-dynamodb.ts', import.meta.url).pathname], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((resolve, reject) => {
     let text = '';

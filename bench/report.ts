@@ -469,10 +469,11 @@ baseline (see [Method](#method)); \`bench-results.json\` has the same figures as
 | RSS growth over ${data.leak.checkpoints.at(-1)?.invocations ?? 0} warm invocations | ${results.rssGrowthMB} MB | | | ≤ ${FLAT_RSS_MB} MB (flat) | ${status(t.rssGrowthMB)} |
 
 Ratios are the median of per-round ratios (each receiver run divided by the baseline run next to it),
-which cancels drift on a shared machine; they can differ a little from the ratio of the two medians.
-Interleaving cancels drift within a run but not between runs: on this shared 2-core machine the
-warm and end-to-end ratios of the same code moved by up to about 0.1 from one full run to the
-next, so a figure that close to its target can land on either side of it.`);
+which cancels drift on a shared machine; they can differ from the ratio of the two medians.
+Interleaving cancels drift within a run but not between runs: on this shared 2-core machine single
+one-second end-to-end windows of the same code gave ratios from about 0.5 to 1.0, and the cold-start
+and end-to-end ratios of whole runs moved by up to about 0.15 from one run to the next, so a figure
+that close to its target can land on either side of it.`);
 
   if (failing.length > 0) {
     const lines = failing.map(([name, c]) => {

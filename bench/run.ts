@@ -48,7 +48,7 @@ const quick = process.env.BENCH_QUICK === '1';
 
 /** How much of each benchmark to run: enough for stable medians within about five minutes. */
 const PLAN = {
-  coldRounds: quick ? 4 : 30,
+  coldRounds: quick ? 4 : 40,
   coldProfileRuns: quick ? 2 : 6,
   warm: { rounds: quick ? 2 : 40, windowMs: 300, warmupMs: quick ? 300 : 1500 },
   warmProfileMs: quick ? 500 : 2000,
@@ -59,7 +59,7 @@ const PLAN = {
   },
   e2e: {
     concurrencies: [2, 32],
-    rounds: quick ? 2 : 9,
+    rounds: quick ? 2 : 15,
     windowMs: 1000,
     warmupMs: 1000,
     steadyWarmupMs: quick ? 1000 : 5000,

@@ -39,6 +39,10 @@ describe('the time budget of a request', () => {
     expect(timeBudget(1_500, 3)).toEqual({ attempts: 3, waitsMs: [75, 150], perAttemptMs: 425 });
   });
 
+  it("gives the secret's 0.5 s two attempts of 237 ms, 25 ms apart", () => {
+    expect(timeBudget(500, 2)).toEqual({ attempts: 2, waitsMs: [25], perAttemptMs: 237 });
+  });
+
   it('refuses a number of attempts it cannot fit', () => {
     expect(() => timeBudget(1_500, 0)).toThrow(RangeError);
     expect(() => timeBudget(1_500, 7)).toThrow(/1 to 6 attempts/);

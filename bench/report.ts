@@ -638,11 +638,12 @@ valibot and its own code: ${largestExtras(p.coldReceiver, p.coldBaseline, coldSc
 | baseline | **${spread(data.warm.baseline?.map((w) => w.opsPerSec) ?? [], 0)}** | ${spread(data.warm.baseline?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
 | receiver signing with the SDK's own SHA-256 (before \`lambda/sha256.ts\`) | ${spread(data.warm.sdkSigning?.map((w) => w.opsPerSec) ?? [], 0)} | ${spread(data.warm.sdkSigning?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
 
-**Request signing.** The profile's top warm function was once Node's \`getKeyObjectSlots\`: from
-Node 24.18 on, every \`createHmac\` keyed by bytes first checks whether the bytes are a KeyObject or
-a CryptoKey, about 19 µs each, and Signature V4 computes two keyed HMACs per request.
-\`lambda/sha256.ts\` gives the AWS clients the same digests with the key handed over as text. Same
-run, same windows: ${x.warmSdkSigningOpsPerSec}/s and ${x.warmSdkSigningCpuUsPerInvocation} µs of CPU per invocation with the SDK's own SHA-256,
+**Request signing.** Node's \`getKeyObjectSlots\` was once the top warm function: from Node 24.18
+on, every \`createHmac\` keyed by bytes first checks whether the bytes are a KeyObject or a CryptoKey,
+15-30 µs each in a plain micro-benchmark on this machine against 4 µs for a text key, and far more
+while the function ran with \`--enable-source-maps\`. Signature V4 computes two keyed HMACs per request.
+\`lambda/sha256.ts\` gives the AWS clients the same digests with the key handed over as text, which
+skips the check. Same run, same windows: ${x.warmSdkSigningOpsPerSec}/s and ${x.warmSdkSigningCpuUsPerInvocation} µs of CPU per invocation with the SDK's own SHA-256,
 against ${results.warmOpsPerSec}/s and ${n(derived.warmCpuMs * 1000, 0)} µs with it (per-window ratio ${x.warmOverSdkSigningRatio}).
 
 The receiver writes ${x.logBytesPerMessage} bytes of log lines per stored message (counted in the leak check, at the

@@ -42,7 +42,7 @@ const QUEUE_DEADLINE_MS = 1_000;
 
 /**
  * Settings for each AWS client: its time limit, and request signing with {@link Sha256} (the SDK's
- * own signs about 40 µs slower per request on Node 24.18 and later).
+ * own pays for a slow check in Node 24.18 and later on each of its two keyed HMACs per request).
  */
 function clientSettings(deadlineMs: number, attempts?: number) {
   return { ...sdkDeadline(deadlineMs, attempts), sha256: Sha256 };

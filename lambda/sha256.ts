@@ -2,10 +2,10 @@
  * SHA-256 and HMAC-SHA256 for the AWS SDK's request signing (the clients' `sha256` setting): the
  * same digests as the SDK's own Node implementation, with the HMAC key handed to Node as a string.
  *
- * Why: from Node 24.18 on, `createHmac` with a key in bytes spends about 19 µs checking whether the
- * bytes are a KeyObject or a CryptoKey (22.7 µs per HMAC on 24.21 against 3.3 µs on 24.17; with
- * the same key as a latin1 string, 4 µs). Signature V4 computes two keyed HMACs per request, so
- * every `PutItem` paid about 40 µs for it (see BENCHMARKS.md).
+ * Why: from Node 24.18 on, `createHmac` with a key in bytes first checks whether the bytes are a
+ * KeyObject or a CryptoKey, which is slow (22.7 µs per HMAC on 24.21 against 3.3 µs on 24.17; with
+ * the same key as a latin1 string, 4 µs; far more with --enable-source-maps).
+ * Signature V4 computes two keyed HMACs per request (see BENCHMARKS.md for the same-run figures).
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 

@@ -27,8 +27,9 @@ import {
 /*
  * Time limits, retries included, so that a hung AWS service never runs the function into its 4 s
  * timeout (which would lose the message without a word). In the worst case a request spends 2 x
- * 0.5 s on the secret (the cached value expired, then OpenIM's password matched neither version),
- * 1.5 s on the table and 1 s on the fallback queue: 3.5 s, and OpenIM waits 5 s.
+ * 0.5 s on the secret (the cached value expired, then OpenIM's password matched neither cached
+ * version, so both were read again), 1.5 s on the table and 1 s on the fallback queue: 3.5 s, and
+ * OpenIM waits 5 s.
  */
 
 /** Time for one read of the webhook secret; a failed re-read keeps the last good value. */

@@ -126,6 +126,35 @@ describe('the local receiver over HTTP', () => {
     expect(next).toEqual({ status: 200, json: SUCCESS });
   });
 
+  it('shrugs off a client that hangs up half way through a body, and keeps serving', async () => {
+    // GIVEN a request that promises 2,000 bytes of body and sends 100 before the connection drops
+    const port = Number(new URL(baseUrl).port);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          'POST /callbackAfterSendSingleMsgCommand HTTP/1.1\r\nHost: x\r\n' +
+            'Content-Type: application/json\r\nContent-Length: 2000\r\n\r\n' +
+            '{'.padEnd(100, ' '),
+          () => {
+            socket.destroy();
+            resolve();
+          },
+        );
+      });
+      socket.on('error', reject);
+    });
+
+    // WHEN the next message arrives
+    const next = await postHttp(
+      '/callbackAfterSendSingleMsgCommand',
+      encodeBody(sampleMessage(20_003), 'v3.8.1'),
+      requestHeaders(sampleMessage(20_003)),
+    );
+
+    // THEN it is stored as usual
+    expect(next).toEqual({ status: 200, json: SUCCESS });
+  });
+
   it('answers malformed HTTP with a 400 in OpenIM shape, and keeps serving', async () => {
     const port = Number(new URL(baseUrl).port);
 

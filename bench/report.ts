@@ -584,8 +584,8 @@ may sit in a warm page cache, which narrows the gap but does not remove the extr
 The SQS client (${sqsBytes} bytes of the bundle) only serves the fallback. It stays bundled, so
 that the last line of defence when the table fails runs the SDK the tests ran, not whichever copy
 the runtime carries that day; but \`handler.ts\` imports it dynamically on the first record kept
-(\`lambda/sqs-fallback.ts\`), and esbuild defers such a module: a cold start neither compiles nor
-runs its code, for a few KB of wrappers in the bundle. The ColdStart metric is left out too: nothing reads it, and Lambda reports
+(\`lambda/sqs-fallback.ts\`), and esbuild defers such a module: a cold start only skims its code,
+never running or fully compiling it, for a few KB of wrappers in the bundle. The ColdStart metric is left out too: nothing reads it, and Lambda reports
 each INIT's duration itself.
 
 ### Source maps at run time?

@@ -100,7 +100,7 @@ function fallback(): MessageFallback | undefined {
   const queueUrl = optionalEnv('FALLBACK_QUEUE_URL');
   if (queueUrl) {
     // Imported on the first record kept: esbuild still bundles the SQS client (the SDK the tests
-    // ran) but defers it, so a cold start neither compiles nor runs its code.
+    // ran) but defers it, so a cold start only skims its code: never runs or fully compiles it.
     return fallbackOnFirstUse(async () => {
       const { createSqsFallback, SQSClient } = await import('./sqs-fallback.ts');
       return createSqsFallback({

@@ -16,8 +16,8 @@ export interface MessageFallback {
 
 /**
  * A fallback made on the first record kept, so that its code (for SQS: the client, bundled but
- * imported dynamically) is neither compiled nor run at cold start. A failed attempt to make it is
- * tried again with the next record.
+ * imported dynamically) is neither run nor fully compiled at cold start. A failed attempt to make
+ * it is tried again with the next record.
  */
 export function fallbackOnFirstUse(make: () => Promise<MessageFallback>): MessageFallback {
   let made: Promise<MessageFallback> | undefined;

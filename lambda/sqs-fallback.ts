@@ -1,7 +1,7 @@
 /**
  * The fallback onto an SQS queue, in AWS: one message per record, the record as JSON. `handler.ts`
  * imports this module on the first record kept (see `fallbackOnFirstUse`), so a function whose
- * table never fails never loads, compiles or builds the SQS client.
+ * table never fails never runs the SQS client's code (V8 only skims it) or builds a client.
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { MessageFallback } from './message-fallback.ts';

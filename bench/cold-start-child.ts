@@ -3,7 +3,7 @@
  * serve one invocation, and write the timings to file descriptor 3 as JSON. The function's own
  * log lines go to stdout, which the benchmark discards.
  *
- * Usage: node bench/cold-start-child.ts <bundle URL> <handler name> <event file> <memory MB>
+ * Usage: node bench/cold-start-child.ts <bundle URL> <handler name> <event file> <limits JSON>
  */
 import { readFileSync, writeSync } from 'node:fs';
 import type {
@@ -11,7 +11,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { lambdaContext } from './lambda-context.ts';
+import { type FunctionLimits, lambdaContext } from './lambda-context.ts';
 
 /** A Lambda handler as the bundle exports it. */
 type Handler = (
@@ -42,10 +42,10 @@ function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-const [bundleUrl = '', handlerName = 'handler', eventFile = '', memoryMB = '512'] =
+const [bundleUrl = '', handlerName = 'handler', eventFile = '', limits = '{}'] =
   process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8')) as APIGatewayProxyEventV2;
-const context = lambdaContext(event.requestContext.requestId, memoryMB);
+const context = lambdaContext(event.requestContext.requestId, JSON.parse(limits) as FunctionLimits);
 
 const cpuBefore = process.cpuUsage();
 const loadingUs = monotonicUs();

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { runChild } from './child.ts';
 import type { ColdStartRun } from './cold-start-child.ts';
+import type { FunctionLimits } from './lambda-context.ts';
 import { SUCCESS_BODY } from './openim-traffic.ts';
 import { progress } from './progress.ts';
 import { median } from './stats.ts';
@@ -46,8 +47,8 @@ export interface ColdStartOptions {
   readonly eventFor: (n: number) => APIGatewayProxyEventV2;
   /** A scratch folder for the event files. */
   readonly workDir: string;
-  /** The function's memory size, passed in the context. */
-  readonly memoryMB: number;
+  /** The function's memory and timeout, passed in the context. */
+  readonly limits: FunctionLimits;
 }
 
 /** Runs one cold start of `variant` with `event`. */
@@ -55,12 +56,17 @@ export async function coldStartOnce(
   variant: ColdStartVariant,
   event: APIGatewayProxyEventV2,
   eventFile: string,
-  memoryMB: number,
+  limits: FunctionLimits,
 ): Promise<ColdStartSample> {
   await writeFile(eventFile, JSON.stringify(event));
   const { result, wallMs } = await runChild<ColdStartRun>(
     CHILD,
-    [pathToFileURL(variant.bundlePath).href, variant.handlerName, eventFile, String(memoryMB)],
+    [
+      pathToFileURL(variant.bundlePath).href,
+      variant.handlerName,
+      eventFile,
+      JSON.stringify(limits),
+    ],
     { env: variant.env, nodeArgs: variant.nodeArgs ?? [] },
   );
   if (result.statusCode !== 200 || result.body !== SUCCESS_BODY) {
@@ -74,7 +80,7 @@ export async function coldStartOnce(
 /** Cold-starts every variant `rounds` times, interleaved; samples by variant name. */
 export async function measureColdStarts(
   variants: readonly ColdStartVariant[],
-  { rounds, eventFor, workDir, memoryMB }: ColdStartOptions,
+  { rounds, eventFor, workDir, limits }: ColdStartOptions,
 ): Promise<Record<string, ColdStartSample[]>> {
   const samples: Record<string, ColdStartSample[]> = Object.fromEntries(
     variants.map((v) => [v.name, []]),
@@ -87,7 +93,7 @@ export async function measureColdStarts(
         variant,
         eventFor(n),
         join(workDir, `cold-event-${n}.json`),
-        memoryMB,
+        limits,
       );
       n++;
       samples[variant.name]?.push(sample);

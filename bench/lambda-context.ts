@@ -4,8 +4,17 @@
  */
 import type { Context } from 'aws-lambda';
 
-/** The context for one invocation of a function of `memoryMB`. */
-export function lambdaContext(requestId: string, memoryMB: number | string): Context {
+/** What the context says of the function, as the template sets it. */
+export interface FunctionLimits {
+  readonly memoryMB: number;
+  readonly timeoutSeconds: number;
+}
+
+/** The context for one invocation, just started, of a function with `limits`. */
+export function lambdaContext(
+  requestId: string,
+  { memoryMB, timeoutSeconds }: FunctionLimits,
+): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: 'openim-callback-receiver',
@@ -15,7 +24,7 @@ export function lambdaContext(requestId: string, memoryMB: number | string): Con
     awsRequestId: requestId,
     logGroupName: '/aws/lambda/openim-callback-receiver',
     logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 3000,
+    getRemainingTimeInMillis: () => timeoutSeconds * 1000,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

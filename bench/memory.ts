@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { runChild } from './child.ts';
+import type { FunctionLimits } from './lambda-context.ts';
 import { progress } from './progress.ts';
 import { WARM_CHILD, type WarmTarget, warmBundles } from './warm.ts';
 import type { MemoryCheckpoint, WarmConfig, WarmReport } from './warm-child.ts';
@@ -11,7 +12,8 @@ import type { MemoryCheckpoint, WarmConfig, WarmReport } from './warm-child.ts';
 /** Options for {@link measureLeak}. */
 export interface LeakOptions {
   readonly env: Readonly<Record<string, string>>;
-  readonly memoryMB: number;
+  /** The function's memory and timeout, passed in the context. */
+  readonly limits: FunctionLimits;
   /** Invocations after the warm-up, in total. */
   readonly invocations: number;
   /** How many checkpoints to take along the way. */
@@ -40,12 +42,12 @@ export interface LeakResult {
 /** Runs `target` for `invocations` after a warm-up, measuring memory at checkpoints. */
 export async function measureLeak(
   target: WarmTarget,
-  { env, memoryMB, invocations, checkpoints, warmupInvocations, logFile }: LeakOptions,
+  { env, limits, invocations, checkpoints, warmupInvocations, logFile }: LeakOptions,
 ): Promise<LeakResult> {
   const config: WarmConfig = {
     mode: 'leak',
     bundles: warmBundles([target]),
-    memoryMB,
+    limits,
     warmupMs: 0,
     warmupInvocations,
     checkpoints: Array.from({ length: checkpoints }, (_, i) =>

@@ -145,6 +145,9 @@ try {
     `  rebuild ${rebuildMatches ? 'matches' : 'DIFFERS FROM'} the CDK bundle; baseline ${baseline.bytes} B, SDK external ${sdkExternal.bytes} B`,
   );
 
+  /** What every invocation's context says of the function, from the template. */
+  const limits = { memoryMB: fn.memorySize, timeoutSeconds: fn.timeoutSeconds };
+
   // 2. Cold starts against the local engine (in this process, idle while a child runs).
   const engine = await startLocalEngine();
   const tableName = 'messages';
@@ -172,7 +175,7 @@ try {
       rounds: PLAN.coldRounds,
       eventFor: (n) => callbackEvent(n, 'c'),
       workDir,
-      memoryMB: fn.memorySize,
+      limits,
     },
   );
 
@@ -199,7 +202,7 @@ try {
         },
         callbackEvent(100_000 + run, name === 'receiver' ? 'p' : 'q'),
         join(workDir, 'profile-event.json'),
-        fn.memorySize,
+        limits,
       );
       coldProfiles[name].push({
         profile: await readProfile(join(profileDir, file)),
@@ -225,13 +228,13 @@ try {
   progress(`warm: ${PLAN.warm.rounds} alternating windows of ${PLAN.warm.windowMs} ms each`);
   const warm = await measureWarm([...targets, sdkSigningTarget], {
     env: warmEnv,
-    memoryMB: fn.memorySize,
+    limits,
     ...PLAN.warm,
   });
   progress(`profiling warm invocations (node --cpu-prof, ${PLAN.warmProfileMs} ms each)`);
   const warmProfile = await profileWarm(targets, {
     env: warmEnv,
-    memoryMB: fn.memorySize,
+    limits,
     windowMs: PLAN.warmProfileMs,
     warmupMs: PLAN.warm.warmupMs,
     profileDir,
@@ -241,7 +244,7 @@ try {
   progress(`leak check: ${PLAN.leak.invocations} warm invocations (node --expose-gc)`);
   const leak = await measureLeak(targets[0] as WarmTarget, {
     env: warmEnv,
-    memoryMB: fn.memorySize,
+    limits,
     ...PLAN.leak,
     logFile: join(workDir, 'leak-stdout.log'),
   });

@@ -18,7 +18,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { reportProgress } from './child.ts';
-import { lambdaContext } from './lambda-context.ts';
+import { type FunctionLimits, lambdaContext } from './lambda-context.ts';
 import { callbackEvent, SUCCESS_BODY } from './openim-traffic.ts';
 
 /** A bundle to load. */
@@ -31,7 +31,7 @@ export interface WarmBundle {
 /** The child's configuration. */
 export type WarmConfig = {
   readonly bundles: readonly WarmBundle[];
-  readonly memoryMB: number;
+  readonly limits: FunctionLimits;
   /** Time each bundle runs before anything is measured, in ms. */
   readonly warmupMs: number;
 } & (
@@ -85,7 +85,7 @@ const config = JSON.parse(process.argv[2] ?? '{}') as WarmConfig;
 
 /** Distinct requests, cycled; each invocation gets its own copy, as the parsers rewrite events. */
 const POOL = Array.from({ length: 512 }, (_, i) => callbackEvent(i, 'w'));
-const context = lambdaContext('warm', config.memoryMB);
+const context = lambdaContext('warm', config.limits);
 let next = 0;
 const invocationsByName: Record<string, number> = {};
 

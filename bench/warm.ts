@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runChild } from './child.ts';
+import type { FunctionLimits } from './lambda-context.ts';
 import { PROFILE_INTERVAL } from './profile.ts';
 import { progress } from './progress.ts';
 import { median } from './stats.ts';
@@ -66,7 +67,8 @@ export function warmBundles(targets: readonly WarmTarget[]): WarmConfig['bundles
 export interface WarmOptions {
   /** The environment of the child (the function's, pointed at the stub). */
   readonly env: Readonly<Record<string, string>>;
-  readonly memoryMB: number;
+  /** The function's memory and timeout, passed in the context. */
+  readonly limits: FunctionLimits;
   /** Alternating windows per target. */
   readonly rounds: number;
   /** Length of each window, in ms. */
@@ -78,12 +80,12 @@ export interface WarmOptions {
 /** Runs the targets in alternating windows in one child (log lines discarded); windows by name. */
 export async function measureWarm(
   targets: readonly WarmTarget[],
-  { env, memoryMB, rounds, windowMs, warmupMs }: WarmOptions,
+  { env, limits, rounds, windowMs, warmupMs }: WarmOptions,
 ): Promise<Record<string, WarmWindow[]>> {
   const config: WarmConfig = {
     mode: 'compare',
     bundles: warmBundles(targets),
-    memoryMB,
+    limits,
     warmupMs,
     rounds,
     windowMs,
@@ -112,7 +114,7 @@ export async function profileWarm(
   targets: readonly WarmTarget[],
   {
     env,
-    memoryMB,
+    limits,
     windowMs,
     warmupMs,
     profileDir,
@@ -123,7 +125,7 @@ export async function profileWarm(
   const config: WarmConfig = {
     mode: 'profile',
     bundles: warmBundles(targets),
-    memoryMB,
+    limits,
     warmupMs,
     windowMs,
   };

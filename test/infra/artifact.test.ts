@@ -69,14 +69,14 @@ function basic({ username, password }: { username: string; password: string }): 
 const INVOKER = `
 import { readFileSync, writeFileSync } from 'node:fs';
 const [bundleUrl, handlerName, invocationsFile, resultsFile] = process.argv.slice(1);
-const { events, context } = JSON.parse(readFileSync(invocationsFile, 'utf8'));
+const { events, context, timeoutMs } = JSON.parse(readFileSync(invocationsFile, 'utf8'));
 const module = await import(bundleUrl);
 const results = [];
 for (const event of events) {
   results.push(await module[handlerName](event, {
     ...context,
     awsRequestId: event.requestContext.requestId,
-    getRemainingTimeInMillis: () => 3000,
+    getRemainingTimeInMillis: () => timeoutMs,
     done() {}, fail() {}, succeed() {},
   }));
 }
@@ -409,6 +409,8 @@ describe('the synthesized artifact', () => {
           logGroupName: '/aws/lambda/openim-callback-receiver',
           logStreamName: 'local',
         },
+        // Each invocation starts with the template's whole timeout ahead of it, as in Lambda.
+        timeoutMs: Number(fn.Properties.Timeout) * 1000,
       }),
     );
     const run = await runNode(

@@ -103,10 +103,23 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
   return `must be ${issue.expected ?? 'valid'}`;
 }
 
+/**
+ * Extra keys valibot's looseObject leaves out of its output (its guard against prototype
+ * pollution). Here they are plain data, copied into fresh objects and JSON, and a field left out is
+ * lost for good, so they are put back. `__proto__` never arrives: the body parser refuses it.
+ */
+const KEYS_LOOSE_OBJECT_DROPS = ['prototype', 'constructor'] as const;
+
 /** Validates a parsed JSON body against the callback schema. Pure; never throws. */
 export function validateCallback(body: unknown): ValidationResult {
   const result = v.safeParse(CallbackAfterSendSingleMsgReqSchema, body, { message: describeIssue });
-  if (result.success) return { ok: true, message: result.output };
+  if (result.success) {
+    const message: Record<string, unknown> = result.output;
+    for (const key of KEYS_LOOSE_OBJECT_DROPS) {
+      if (Object.hasOwn(body as object, key)) message[key] = (body as Record<string, unknown>)[key];
+    }
+    return { ok: true, message: result.output };
+  }
   const flat = v.flatten<typeof CallbackAfterSendSingleMsgReqSchema>(result.issues);
   const problems: FieldProblems = {};
   if (flat.root) problems.body = flat.root;

@@ -95,6 +95,21 @@ describe('validateCallback', () => {
     );
   });
 
+  it('keeps extra fields named prototype and constructor, which valibot alone would drop', () => {
+    // GIVEN a valid body whose extra fields have the names valibot's looseObject leaves out
+    const body = JSON.parse(
+      `{${V38_EXAMPLE_BODY.trim().slice(1, -1)},"prototype":{"a":1},"constructor":"x"}`,
+    );
+
+    // WHEN it is validated
+    const result = validateCallback(body);
+
+    // THEN both are in the message, as plain own data
+    expect(result).toEqual({ ok: true, message: body });
+    expect(result.ok && Object.hasOwn(result.message, 'constructor')).toBe(true);
+    expect(Object.getPrototypeOf(result.ok ? result.message : null)).toBe(Object.prototype);
+  });
+
   it('refuses every message broken in one field, names that field, and never quotes a value', () => {
     fc.assert(
       fc.property(brokenMessageArb, ({ body, breakage }) => {

@@ -146,7 +146,7 @@ export class ReceiverFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         // No NODE_OPTIONS=--enable-source-maps: reading and indexing the map at every cold start
-        // cost about 20 ms of CPU (BENCHMARKS.md), and the logs carry no stack traces to map.
+        // cost 13-21 ms of CPU (BENCHMARKS.md), and the logs carry no stack traces to map.
       },
       bundling: {
         format: OutputFormat.ESM,

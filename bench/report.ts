@@ -54,6 +54,7 @@ export interface BenchData {
     readonly bytes: number;
     readonly rebuildMatches: boolean;
     readonly baselineBytes: number;
+    readonly requiredStackBytes: number;
     readonly sdkExternalBytes: number;
     readonly composition: readonly { readonly name: string; readonly bytes: number }[];
   };
@@ -189,12 +190,14 @@ function check(value: number, op: '<=' | '>=', limit: number): TargetCheck {
 /** The figures as numbers, with the targets checked. */
 export function resultsJson(data: BenchData, derived: Derived): Results {
   const cold = (name: string) => median(coldField(data, name, 'coldStartMs'));
-  const coldRatio = median(
-    pairedRatios(
-      coldField(data, 'receiver', 'coldStartMs'),
-      coldField(data, 'baseline', 'coldStartMs'),
-    ),
-  );
+  const overBaseline = (name: string) =>
+    median(
+      pairedRatios(
+        coldField(data, name, 'coldStartMs'),
+        coldField(data, 'baseline', 'coldStartMs'),
+      ),
+    );
+  const coldRatio = overBaseline('receiver');
   const externalRatio = median(
     pairedRatios(
       coldField(data, 'sdkExternal', 'coldStartMs'),
@@ -254,6 +257,18 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
       rssGrowthMB: check(figures.rssGrowthMB, '<=', FLAT_RSS_MB),
     },
     extra: {
+      coldStartRequiredStackMs: round(cold('requiredStack'), 1),
+      coldStartRequiredStackRatio: round(overBaseline('requiredStack'), 3),
+      coldStartOverRequiredStackRatio: round(
+        median(
+          pairedRatios(
+            coldField(data, 'receiver', 'coldStartMs'),
+            coldField(data, 'requiredStack', 'coldStartMs'),
+          ),
+        ),
+        3,
+      ),
+      requiredStackBundleBytes: data.bundle.requiredStackBytes,
       coldStartSdkExternalMs: round(cold('sdkExternal'), 1),
       coldStartSdkExternalOverBundledRatio: round(externalRatio, 3),
       sdkExternalBundleBytes: data.bundle.sdkExternalBytes,
@@ -478,7 +493,7 @@ that close to its target can land on either side of it.`);
   if (failing.length > 0) {
     const lines = failing.map(([name, c]) => {
       const why: Record<string, string> = {
-        coldStartRatio: `The receiver's cold start costs ${n(results.coldStartMs - results.coldStartBaselineMs)} ms more than the baseline's. The cold-start profile (below) puts the extra in: ${largestExtras(p.coldReceiver, p.coldBaseline, coldScale)}.`,
+        coldStartRatio: `The receiver's cold start costs ${n(results.coldStartMs - results.coldStartBaselineMs)} ms more than the baseline's. The required libraries alone (middy, valibot, Powertools, a conditional put) start at ${x.coldStartRequiredStackRatio} times the baseline in this run, and the receiver at ${x.coldStartOverRequiredStackRatio} times them. The cold-start profile (below) puts the extra in: ${largestExtras(p.coldReceiver, p.coldBaseline, coldScale)}.`,
         warmRatio: `Each warm invocation costs ${n((derived.warmCpuMs - derived.warmBaselineCpuMs) * 1000, 0)} µs more CPU than the baseline's (${n(derived.warmCpuMs * 1000, 0)} vs ${n(derived.warmBaselineCpuMs * 1000, 0)} µs). The warm profile puts the extra in: ${largestExtras(p.warmReceiver, p.warmBaseline, warmScale, 'packages', 7)}.`,
         e2e2Ratio: `At 2 in flight the rate is set by latency, and the receiver's path does more in series: the load generator's HTTP client, then on the receiver's main thread the HTTP server, the handler and its SDK client (${e2eMainThread}), then the engine, which for the receiver's conditional put also runs dynalite's expression parser (${n(data.e2e.engineConditionUs, 0)} µs per put, measured in this run; the floor's unconditional put skips it). The floor is the SDK client and the engine alone.`,
         e2e32Ratio: `At 32 in flight both cores are busy, so the ratio is one of CPU per message: the receiver's path adds the load generator's HTTP client, the receiver's HTTP server and handler, and dynalite's expression parser (${n(data.e2e.engineConditionUs, 0)} µs per put) to the SDK client and engine work that the floor also does.`,
@@ -523,6 +538,11 @@ To look at a profile yourself, run a cold start or \`npm start\` under \`node --
   gives ${data.bundle.rebuildMatches ? '**the same bytes** as the CDK' : '**different bytes** from the CDK (the options in `bench/bundles.ts` need updating)'}.
 - **Baseline** (\`bench/baseline-handler.ts\`): \`JSON.parse\` of the body and one raw \`PutItem\` of its
   fields with \`@aws-sdk/client-dynamodb\`; no validation, middleware, logging or auth.
+- **Required stack** (\`bench/required-stack-handler.ts\`, cold start only): the libraries the
+  receiver must use and nothing of its own. middy with its HTTP middlewares (header normalizer,
+  JSON body parser, error handler), the receiver's valibot schema, Powertools Logger and Metrics with
+  their middlewares, and one conditional \`PutItem\` of the marshalled body; no authentication,
+  secret, fallback, record building, size check, deadlines or OpenIM error shape.
 - **Environment.** Each bundle runs with the function's variables from the synthesized template
   (\`POWERTOOLS_*\`, \`TABLE_NAME\`) plus what Lambda sets (\`AWS_REGION\`,
   \`AWS_LAMBDA_FUNCTION_*\`, credentials), pointed at a local endpoint. The Basic-auth check is
@@ -531,8 +551,8 @@ To look at a profile yourself, run a cold start or \`npm start\` under \`node --
 - **Cold start** (${data.cold.receiver?.length ?? 0} runs each): a fresh Node process imports the
   bundle (INIT) and serves one invocation against the local engine (dynalite, in memory). The figure
   is INIT plus the first invocation, measured inside the process; Node's own start is the same for
-  every bundle and is left out (process wall time is in the JSON). Receiver, baseline, SDK-external
-  and source-maps runs alternate, forward then backward.
+  every bundle and is left out (process wall time is in the JSON). Receiver, baseline, required
+  stack, SDK-external and source-maps runs alternate, forward then backward.
 - **Warm** (${data.warm.receiver?.length ?? 0} windows each): one process loads the bundles (receiver, baseline, and
   the receiver with the SDK's own request signing) and invokes
   each back to back in alternating ${(data.plan as { warm: { windowMs: number } }).warm.windowMs} ms windows, after a
@@ -565,10 +585,20 @@ To look at a profile yourself, run a cold start or \`npm start\` under \`node --
 |---|---|---|---|---|---|---|
 | receiver (SDK bundled, as deployed) | ${data.bundle.bytes} | ${cold('receiver', 'initMs')} | ${cold('receiver', 'firstInvokeMs')} | **${cold('receiver', 'coldStartMs')}** | ${cold('receiver', 'cpuMs')} | ${cold('receiver', 'wallMs')} |
 | baseline | ${data.bundle.baselineBytes} | ${cold('baseline', 'initMs')} | ${cold('baseline', 'firstInvokeMs')} | **${cold('baseline', 'coldStartMs')}** | ${cold('baseline', 'cpuMs')} | ${cold('baseline', 'wallMs')} |
+| required stack alone (reference) | ${data.bundle.requiredStackBytes} | ${cold('requiredStack', 'initMs')} | ${cold('requiredStack', 'firstInvokeMs')} | **${cold('requiredStack', 'coldStartMs')}** | ${cold('requiredStack', 'cpuMs')} | ${cold('requiredStack', 'wallMs')} |
 | receiver, SDK external (from \`node_modules\`) | ${data.bundle.sdkExternalBytes} | ${cold('sdkExternal', 'initMs')} | ${cold('sdkExternal', 'firstInvokeMs')} | **${cold('sdkExternal', 'coldStartMs')}** | ${cold('sdkExternal', 'cpuMs')} | ${cold('sdkExternal', 'wallMs')} |
 | receiver with \`--enable-source-maps\` | ${data.bundle.bytes} | ${cold('sourceMaps', 'initMs')} | ${cold('sourceMaps', 'firstInvokeMs')} | **${cold('sourceMaps', 'coldStartMs')}** | ${cold('sourceMaps', 'cpuMs')} | ${cold('sourceMaps', 'wallMs')} |
 
 (± is half the interquartile range, relative to the median.)
+
+### How much of the gap the required libraries take
+
+The required stack alone (middy, valibot, Powertools Logger and Metrics, a conditional put; see
+[Method](#method)) starts at ${x.coldStartRequiredStackRatio} times the baseline, per round, in this run; the receiver
+starts at ${x.coldStartOverRequiredStackRatio} times the required stack. So of the ${n((Number(results.coldStartRatio) - 1) * 100, 0)}% the receiver's cold start
+adds to the baseline's, about ${n((Number(x.coldStartRequiredStackRatio) - 1) * 100, 0)} points are those libraries before the receiver does
+anything of its own, and the rest is its own features: Basic auth with the secret's code, the
+fallback, record building and size checks, deadlines, OpenIM's error shape and metrics.
 
 ### Bundle the AWS SDK, or leave it external?
 

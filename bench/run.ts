@@ -119,6 +119,10 @@ try {
     entry: 'bench/baseline-handler.ts',
     outdir: join(workDir, 'baseline'),
   });
+  const requiredStack = await buildBundle({
+    entry: 'bench/required-stack-handler.ts',
+    outdir: join(workDir, 'required-stack'),
+  });
   const sdkExternal = await buildBundle({
     entry: 'lambda/handler.ts',
     outdir: join(workDir, 'sdk-external'),
@@ -161,12 +165,13 @@ try {
     env: coldEnv.env,
   });
   progress(
-    `cold starts: ${PLAN.coldRounds} rounds of receiver, baseline, SDK-external and source maps on`,
+    `cold starts: ${PLAN.coldRounds} rounds of receiver, baseline, required stack, SDK-external and source maps on`,
   );
   const cold = await measureColdStarts(
     [
       variant('receiver', fn.bundlePath),
       variant('baseline', baseline.path),
+      variant('requiredStack', requiredStack.path),
       variant('sdkExternal', sdkExternal.path),
       // The deployed bundle with Node reading its source map, as NODE_OPTIONS could ask.
       { ...variant('sourceMaps', fn.bundlePath), nodeArgs: ['--enable-source-maps'] },
@@ -291,6 +296,7 @@ try {
       bytes: deployedBytes,
       rebuildMatches,
       baselineBytes: baseline.bytes,
+      requiredStackBytes: requiredStack.bytes,
       sdkExternalBytes: sdkExternal.bytes,
       composition: composition(rebuilt.metafile),
     },

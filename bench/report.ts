@@ -422,6 +422,16 @@ function largestExtras(
     .join(', ');
 }
 
+/** How the cold-start budget splits between the required libraries and the receiver's own code. */
+function ownShare(receiverRatio: number, requiredRatio: number): string {
+  const total = (receiverRatio - 1) * 100;
+  const libraries = (requiredRatio - 1) * 100;
+  if (libraries >= total) {
+    return `In this run the libraries alone took all of the receiver's ${n(total, 0)}% over the baseline (${n(libraries, 0)}%): the receiver's own code cost less than the run's noise.`;
+  }
+  return `Of the receiver's ${n(total, 0)}% over the baseline, about ${n(libraries, 0)} points are those libraries before the receiver does anything of its own, and ${n(total - libraries, 0)} are its own code.`;
+}
+
 /** The status cell for a target. */
 function status(check: TargetCheck | undefined): string {
   if (!check) return '';
@@ -594,11 +604,11 @@ To look at a profile yourself, run a cold start or \`npm start\` under \`node --
 ### How much of the gap the required libraries take
 
 The required stack alone (middy, valibot, Powertools Logger and Metrics, a conditional put; see
-[Method](#method)) starts at ${x.coldStartRequiredStackRatio} times the baseline, per round, in this run; the receiver
-starts at ${x.coldStartOverRequiredStackRatio} times the required stack. So of the ${n((Number(results.coldStartRatio) - 1) * 100, 0)}% the receiver's cold start
-adds to the baseline's, about ${n((Number(x.coldStartRequiredStackRatio) - 1) * 100, 0)} points are those libraries before the receiver does
-anything of its own, and the rest is its own features: Basic auth with the secret's code, the
-fallback, record building and size checks, deadlines, OpenIM's error shape and metrics.
+[Method](#method)) starts at ${x.coldStartRequiredStackRatio} times the baseline, per round, in this run, and the receiver at
+${x.coldStartOverRequiredStackRatio} times the required stack. By medians: receiver ${results.coldStartMs} ms, required stack
+${x.coldStartRequiredStackMs} ms, baseline ${results.coldStartBaselineMs} ms; CPU ${x.coldStartCpuMs}, ${n(median(coldField(data, 'requiredStack', 'cpuMs')))} and ${x.coldStartBaselineCpuMs} ms. ${ownShare(Number(results.coldStartRatio), Number(x.coldStartRequiredStackRatio))}
+What the receiver adds to those libraries is its own features: Basic auth with the secret's code,
+the fallback, record building and size checks, deadlines, OpenIM's error shape and metrics.
 
 ### Bundle the AWS SDK, or leave it external?
 

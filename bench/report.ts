@@ -190,26 +190,11 @@ function check(value: number, op: '<=' | '>=', limit: number): TargetCheck {
 /** The figures as numbers, with the targets checked. */
 export function resultsJson(data: BenchData, derived: Derived): Results {
   const cold = (name: string) => median(coldField(data, name, 'coldStartMs'));
-  const overBaseline = (name: string) =>
+  /** The median per-round ratio of variant `name`'s cold start over `reference`'s. */
+  const coldRatioOf = (name: string, reference = 'baseline') =>
     median(
-      pairedRatios(
-        coldField(data, name, 'coldStartMs'),
-        coldField(data, 'baseline', 'coldStartMs'),
-      ),
+      pairedRatios(coldField(data, name, 'coldStartMs'), coldField(data, reference, 'coldStartMs')),
     );
-  const coldRatio = overBaseline('receiver');
-  const externalRatio = median(
-    pairedRatios(
-      coldField(data, 'sdkExternal', 'coldStartMs'),
-      coldField(data, 'receiver', 'coldStartMs'),
-    ),
-  );
-  const sourceMapsRatio = median(
-    pairedRatios(
-      coldField(data, 'sourceMaps', 'coldStartMs'),
-      coldField(data, 'receiver', 'coldStartMs'),
-    ),
-  );
   const warmOps = (name: string) => data.warm[name]?.map((w) => w.opsPerSec) ?? [];
   const warmCpuUs = (name: string) =>
     median(data.warm[name]?.map((w) => w.cpuUsPerInvocation) ?? []);
@@ -233,7 +218,7 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
     bundleBytes: data.bundle.bytes,
     coldStartMs: round(cold('receiver'), 1),
     coldStartBaselineMs: round(cold('baseline'), 1),
-    coldStartRatio: round(coldRatio, 3),
+    coldStartRatio: round(coldRatioOf('receiver'), 3),
     warmOpsPerSec: round(median(warmOps('receiver')), 0),
     warmBaselineOpsPerSec: round(median(warmOps('baseline')), 0),
     warmRatio: round(warmRatio, 3),
@@ -258,22 +243,15 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
     },
     extra: {
       coldStartRequiredStackMs: round(cold('requiredStack'), 1),
-      coldStartRequiredStackRatio: round(overBaseline('requiredStack'), 3),
-      coldStartOverRequiredStackRatio: round(
-        median(
-          pairedRatios(
-            coldField(data, 'receiver', 'coldStartMs'),
-            coldField(data, 'requiredStack', 'coldStartMs'),
-          ),
-        ),
-        3,
-      ),
+      coldStartRequiredStackRatio: round(coldRatioOf('requiredStack'), 3),
+      coldStartOverRequiredStackRatio: round(coldRatioOf('receiver', 'requiredStack'), 3),
+      coldStartRequiredStackCpuMs: round(median(coldField(data, 'requiredStack', 'cpuMs')), 1),
       requiredStackBundleBytes: data.bundle.requiredStackBytes,
       coldStartSdkExternalMs: round(cold('sdkExternal'), 1),
-      coldStartSdkExternalOverBundledRatio: round(externalRatio, 3),
+      coldStartSdkExternalOverBundledRatio: round(coldRatioOf('sdkExternal', 'receiver'), 3),
       sdkExternalBundleBytes: data.bundle.sdkExternalBytes,
       coldStartSourceMapsMs: round(cold('sourceMaps'), 1),
-      coldStartSourceMapsOverReceiverRatio: round(sourceMapsRatio, 3),
+      coldStartSourceMapsOverReceiverRatio: round(coldRatioOf('sourceMaps', 'receiver'), 3),
       coldStartSourceMapsCpuMs: round(median(coldField(data, 'sourceMaps', 'cpuMs')), 1),
       warmSdkSigningOpsPerSec: round(median(warmOps('sdkSigning')), 0),
       warmSdkSigningCpuUsPerInvocation: round(warmCpuUs('sdkSigning'), 0),
@@ -606,7 +584,7 @@ To look at a profile yourself, run a cold start or \`npm start\` under \`node --
 The required stack alone (middy, valibot, Powertools Logger and Metrics, a conditional put; see
 [Method](#method)) starts at ${x.coldStartRequiredStackRatio} times the baseline, per round, in this run, and the receiver at
 ${x.coldStartOverRequiredStackRatio} times the required stack. By medians: receiver ${results.coldStartMs} ms, required stack
-${x.coldStartRequiredStackMs} ms, baseline ${results.coldStartBaselineMs} ms; CPU ${x.coldStartCpuMs}, ${n(median(coldField(data, 'requiredStack', 'cpuMs')))} and ${x.coldStartBaselineCpuMs} ms. ${ownShare(Number(results.coldStartRatio), Number(x.coldStartRequiredStackRatio))}
+${x.coldStartRequiredStackMs} ms, baseline ${results.coldStartBaselineMs} ms; CPU ${x.coldStartCpuMs}, ${x.coldStartRequiredStackCpuMs} and ${x.coldStartBaselineCpuMs} ms. ${ownShare(Number(results.coldStartRatio), Number(x.coldStartRequiredStackRatio))}
 What the receiver adds to those libraries is its own features: Basic auth with the secret's code,
 the fallback, record building and size checks, deadlines, OpenIM's error shape and metrics.
 

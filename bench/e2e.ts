@@ -1,8 +1,10 @@
 /**
  * End to end: OpenIM's requests through `npm start`'s HTTP server (the same handler, on the
  * embedded engine with its data on disk) at a fixed number of requests in flight, against the
- * floor: a raw `PutItem` of the same item into the same engine at the same concurrency. Windows of
- * the two alternate, so both see the same machine and the same growing table.
+ * floor: a raw `PutItem` of the same item into the same engine at the same concurrency. A second
+ * floor adds the receiver's condition to that put, to tell the engine's cost of the condition from
+ * the cost of the HTTP layer and the handler. Windows of the three alternate, so all see the same
+ * machine and the same growing table.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -38,9 +40,15 @@ import { median, percentile } from './stats.ts';
 /** The table `npm start` creates. */
 const TABLE_NAME = 'openim-messages';
 
+/**
+ * What a window sends: OpenIM's request to the receiver, a raw `PutItem` of the same item (the
+ * floor), or that put with the receiver's `attribute_not_exists` condition.
+ */
+export type LoadKind = 'receiver' | 'floor' | 'conditionalFloor';
+
 /** One timed window at a fixed concurrency. */
 export interface LoadWindow {
-  readonly kind: 'receiver' | 'floor';
+  readonly kind: LoadKind;
   readonly messages: number;
   readonly msgsPerSec: number;
   readonly p50Ms: number;
@@ -52,6 +60,7 @@ export interface ConcurrencyResult {
   readonly concurrency: number;
   readonly receiver: LoadWindow[];
   readonly floor: LoadWindow[];
+  readonly conditionalFloor: LoadWindow[];
 }
 
 /** What the end-to-end benchmark measured. */
@@ -246,15 +255,23 @@ export async function measureEndToEnd({
   let n = 0;
   const next = () => n++;
   const levels: ConcurrencyResult[] = [];
-  const kindsAt = (agent: Agent) =>
-    ({
-      receiver: (i: number) => postCallback(agent, target, i),
-      floor: async (i: number) => {
-        await floorClient.send(
-          new PutItemCommand({ TableName: TABLE_NAME, Item: storedItemFor(i, 'f') }),
-        );
-      },
-    }) as const;
+  const kindsAt = (agent: Agent): Record<LoadKind, (i: number) => Promise<void>> => ({
+    receiver: (i) => postCallback(agent, target, i),
+    floor: async (i) => {
+      await floorClient.send(
+        new PutItemCommand({ TableName: TABLE_NAME, Item: storedItemFor(i, 'f') }),
+      );
+    },
+    conditionalFloor: async (i) => {
+      await floorClient.send(
+        new PutItemCommand({
+          TableName: TABLE_NAME,
+          Item: storedItemFor(i, 'k'),
+          ...FIRST_WRITE_ONLY,
+        }),
+      );
+    },
+  });
   try {
     const busiest = Math.max(...concurrencies);
     const warmAgent = new Agent({ keepAlive: true, maxSockets: busiest });
@@ -267,10 +284,15 @@ export async function measureEndToEnd({
       const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
       const kinds = kindsAt(agent);
       for (const run of Object.values(kinds)) await closedLoop(concurrency, warmupMs, next, run);
-      const result: ConcurrencyResult = { concurrency, receiver: [], floor: [] };
+      const result: ConcurrencyResult = {
+        concurrency,
+        receiver: [],
+        floor: [],
+        conditionalFloor: [],
+      };
+      const kindOrder: LoadKind[] = ['receiver', 'floor', 'conditionalFloor'];
       for (let round = 0; round < rounds; round++) {
-        const order =
-          round % 2 === 0 ? (['receiver', 'floor'] as const) : (['floor', 'receiver'] as const);
+        const order = round % 2 === 0 ? kindOrder : [...kindOrder].reverse();
         for (const kind of order) {
           const { messages, elapsedMs, latencies } = await closedLoop(
             concurrency,
@@ -291,7 +313,7 @@ export async function measureEndToEnd({
       levels.push(result);
       const rate = (windows: LoadWindow[]) => median(windows.map((w) => w.msgsPerSec)).toFixed(0);
       progress(
-        `  ${concurrency} in flight: receiver ${rate(result.receiver)} msg/s (p99 ${median(result.receiver.map((w) => w.p99Ms)).toFixed(1)} ms), floor ${rate(result.floor)} msg/s`,
+        `  ${concurrency} in flight: receiver ${rate(result.receiver)} msg/s (p99 ${median(result.receiver.map((w) => w.p99Ms)).toFixed(1)} ms), floor ${rate(result.floor)} msg/s, with the condition ${rate(result.conditionalFloor)} msg/s`,
       );
     }
     // One record exactly as the receiver stored it: message 0 of the first warm-up.

@@ -46,7 +46,7 @@ import { measureWarm, profileWarm, startStub, type WarmTarget } from './warm.ts'
 
 const quick = process.env.BENCH_QUICK === '1';
 
-/** How much of each benchmark to run: enough for stable medians within about five minutes. */
+/** How much of each benchmark to run: enough for stable medians within about six minutes. */
 const PLAN = {
   coldRounds: quick ? 4 : 40,
   coldProfileRuns: quick ? 2 : 6,

@@ -198,9 +198,14 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
   const warmOps = (name: string) => data.warm[name]?.map((w) => w.opsPerSec) ?? [];
   const warmCpuUs = (name: string) =>
     median(data.warm[name]?.map((w) => w.cpuUsPerInvocation) ?? []);
-  const warmRatio = median(pairedRatios(warmOps('receiver'), warmOps('baseline')));
+  /** The median per-window ratio of target `name`'s warm rate over `reference`'s. */
+  const warmRatioOf = (name: string, reference = 'baseline') =>
+    median(pairedRatios(warmOps(name), warmOps(reference)));
   const e2e = (concurrency: number) => {
     const l = level(data, concurrency);
+    /** The median per-round ratio of kind `a`'s rate over kind `b`'s. */
+    const rateRatio = (a: LoadWindow[], b: LoadWindow[]) =>
+      median(pairedRatios(field(a, 'msgsPerSec'), field(b, 'msgsPerSec')));
     return {
       rate: median(field(l.receiver, 'msgsPerSec')),
       p50: median(field(l.receiver, 'p50Ms')),
@@ -208,15 +213,11 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
       floor: median(field(l.floor, 'msgsPerSec')),
       floorP99: median(field(l.floor, 'p99Ms')),
       conditional: median(field(l.conditionalFloor, 'msgsPerSec')),
-      ratio: median(pairedRatios(field(l.receiver, 'msgsPerSec'), field(l.floor, 'msgsPerSec'))),
+      ratio: rateRatio(l.receiver, l.floor),
       /** The receiver over the floor with its condition: the HTTP layer and the handler. */
-      overConditional: median(
-        pairedRatios(field(l.receiver, 'msgsPerSec'), field(l.conditionalFloor, 'msgsPerSec')),
-      ),
+      overConditional: rateRatio(l.receiver, l.conditionalFloor),
       /** The floor with the condition over the plain floor: the engine's cost of the condition. */
-      conditionCost: median(
-        pairedRatios(field(l.conditionalFloor, 'msgsPerSec'), field(l.floor, 'msgsPerSec')),
-      ),
+      conditionCost: rateRatio(l.conditionalFloor, l.floor),
     };
   };
   const two = e2e(2);
@@ -230,7 +231,7 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
     coldStartRatio: round(coldRatioOf('receiver'), 3),
     warmOpsPerSec: round(median(warmOps('receiver')), 0),
     warmBaselineOpsPerSec: round(median(warmOps('baseline')), 0),
-    warmRatio: round(warmRatio, 3),
+    warmRatio: round(warmRatioOf('receiver'), 3),
     e2e2MsgsPerSec: round(two.rate, 0),
     e2e2P99Ms: round(two.p99, 2),
     e2e2FloorMsgsPerSec: round(two.floor, 0),
@@ -264,10 +265,7 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
       coldStartSourceMapsCpuMs: round(median(coldField(data, 'sourceMaps', 'cpuMs')), 1),
       warmSdkSigningOpsPerSec: round(median(warmOps('sdkSigning')), 0),
       warmSdkSigningCpuUsPerInvocation: round(warmCpuUs('sdkSigning'), 0),
-      warmOverSdkSigningRatio: round(
-        median(pairedRatios(warmOps('receiver'), warmOps('sdkSigning'))),
-        3,
-      ),
+      warmOverSdkSigningRatio: round(warmRatioOf('receiver', 'sdkSigning'), 3),
       baselineBundleBytes: data.bundle.baselineBytes,
       coldStartInitMs: round(median(coldField(data, 'receiver', 'initMs')), 1),
       coldStartFirstInvokeMs: round(median(coldField(data, 'receiver', 'firstInvokeMs')), 1),

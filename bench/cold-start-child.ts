@@ -11,7 +11,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { type FunctionLimits, lambdaContext } from './lambda-context.ts';
+import { type FunctionLimits, lambdaContext } from '../local/lambda-context.ts';
 
 /** A Lambda handler as the bundle exports it. */
 type Handler = (

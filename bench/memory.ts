@@ -3,8 +3,8 @@
  * invocations against the stub (`node --expose-gc`).
  */
 import { stat } from 'node:fs/promises';
+import type { FunctionLimits } from '../local/lambda-context.ts';
 import { runChild } from './child.ts';
-import type { FunctionLimits } from './lambda-context.ts';
 import { progress } from './progress.ts';
 import { WARM_CHILD, type WarmTarget, warmBundles } from './warm.ts';
 import type { MemoryCheckpoint, WarmConfig, WarmReport } from './warm-child.ts';

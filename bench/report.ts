@@ -196,8 +196,6 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
       pairedRatios(coldField(data, name, 'coldStartMs'), coldField(data, reference, 'coldStartMs')),
     );
   const warmOps = (name: string) => data.warm[name]?.map((w) => w.opsPerSec) ?? [];
-  const warmCpuUs = (name: string) =>
-    median(data.warm[name]?.map((w) => w.cpuUsPerInvocation) ?? []);
   /** The median per-window ratio of target `name`'s warm rate over `reference`'s. */
   const warmRatioOf = (name: string, reference = 'baseline') =>
     median(pairedRatios(warmOps(name), warmOps(reference)));
@@ -263,9 +261,6 @@ export function resultsJson(data: BenchData, derived: Derived): Results {
       coldStartSourceMapsMs: round(cold('sourceMaps'), 1),
       coldStartSourceMapsOverReceiverRatio: round(coldRatioOf('sourceMaps', 'receiver'), 3),
       coldStartSourceMapsCpuMs: round(median(coldField(data, 'sourceMaps', 'cpuMs')), 1),
-      warmSdkSigningOpsPerSec: round(median(warmOps('sdkSigning')), 0),
-      warmSdkSigningCpuUsPerInvocation: round(warmCpuUs('sdkSigning'), 0),
-      warmOverSdkSigningRatio: round(warmRatioOf('receiver', 'sdkSigning'), 3),
       baselineBundleBytes: data.bundle.baselineBytes,
       coldStartInitMs: round(median(coldField(data, 'receiver', 'initMs')), 1),
       coldStartFirstInvokeMs: round(median(coldField(data, 'receiver', 'firstInvokeMs')), 1),
@@ -669,15 +664,6 @@ valibot and its own code: ${largestExtras(p.coldReceiver, p.coldBaseline, coldSc
 |---|---|---|
 | receiver | **${spread(data.warm.receiver?.map((w) => w.opsPerSec) ?? [], 0)}** | ${spread(data.warm.receiver?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
 | baseline | **${spread(data.warm.baseline?.map((w) => w.opsPerSec) ?? [], 0)}** | ${spread(data.warm.baseline?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
-| receiver signing with the SDK's own SHA-256 (before \`lambda/sha256.ts\`) | ${spread(data.warm.sdkSigning?.map((w) => w.opsPerSec) ?? [], 0)} | ${spread(data.warm.sdkSigning?.map((w) => w.cpuUsPerInvocation) ?? [], 0)} |
-
-**Request signing.** Node's \`getKeyObjectSlots\` was once the top warm function: from Node 24.18
-on, every \`createHmac\` keyed by bytes first checks whether the bytes are a KeyObject or a CryptoKey,
-15-30 µs each in a plain micro-benchmark on this machine against 4 µs for a text key, and far more
-while the function ran with \`--enable-source-maps\`. Signature V4 computes two keyed HMACs per request.
-\`lambda/sha256.ts\` gives the AWS clients the same digests with the key handed over as text, which
-skips the check. Same run, same windows: ${x.warmSdkSigningOpsPerSec}/s and ${x.warmSdkSigningCpuUsPerInvocation} µs of CPU per invocation with the SDK's own SHA-256,
-against ${results.warmOpsPerSec}/s and ${n(derived.warmCpuMs * 1000, 0)} µs with it (per-window ratio ${x.warmOverSdkSigningRatio}).
 
 The receiver writes ${x.logBytesPerMessage} bytes of log lines per stored message (counted in the leak check, at the
 template's \`INFO\` level): the EMF metrics line. Stored messages are logged at \`DEBUG\`; duplicates and

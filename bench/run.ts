@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS } from '../infra/settings.ts';
-import { DAY_SHARDS, MESSAGE_INDEXES } from '../lambda/message-table.ts';
+import { DAY_SHARDS, MESSAGE_INDEXES } from '../lambda/table-schema.ts';
 import { ensureMessageTable, startLocalEngine } from '../local/local-engine.ts';
 import { itemBytes } from './aws-model.ts';
 import {
@@ -129,12 +129,6 @@ try {
     external: ['@aws-sdk/*', '@smithy/*'],
   });
   await linkNodeModules(join(workDir, 'sdk-external'));
-  // The receiver before lambda/sha256.ts: its AWS clients sign with the SDK's own SHA-256.
-  const sdkSigning = await buildBundle({
-    entry: 'lambda/handler.ts',
-    outdir: join(workDir, 'sdk-signing'),
-    substitute: { 'lambda/sha256.ts': 'bench/sdk-sha256.ts' },
-  });
   const profiledReceiver = await buildBundle({
     entry: 'lambda/handler.ts',
     outdir: join(workDir, 'profiled-receiver'),
@@ -225,13 +219,8 @@ try {
     { name: 'receiver', bundlePath: fn.bundlePath, handlerName: fn.handlerName },
     { name: 'baseline', bundlePath: baseline.path, handlerName: fn.handlerName },
   ];
-  const sdkSigningTarget = {
-    name: 'sdkSigning',
-    bundlePath: sdkSigning.path,
-    handlerName: fn.handlerName,
-  };
   progress(`warm: ${PLAN.warm.rounds} alternating windows of ${PLAN.warm.windowMs} ms each`);
-  const warm = await measureWarm([...targets, sdkSigningTarget], {
+  const warm = await measureWarm(targets, {
     env: warmEnv,
     limits,
     ...PLAN.warm,

@@ -17,8 +17,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { type FunctionLimits, lambdaContext } from '../local/lambda-context.ts';
 import { reportProgress } from './child.ts';
-import { type FunctionLimits, lambdaContext } from './lambda-context.ts';
 import { callbackEvent, SUCCESS_BODY } from './openim-traffic.ts';
 
 /** A bundle to load. */

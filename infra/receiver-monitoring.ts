@@ -42,8 +42,8 @@ import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-log
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { MESSAGE_INDEXES } from '../lambda/message-table.ts';
 import { METRICS_NAMESPACE, MetricName, REASON_DIMENSION } from '../lambda/receiver-metrics.ts';
+import { MESSAGE_INDEXES } from '../lambda/table-schema.ts';
 
 /** The dimension Powertools Metrics adds to every metric: the function's service name. */
 export const SERVICE_DIMENSION = 'service';
@@ -97,7 +97,7 @@ export interface ReceiverMonitoringProps {
   readonly stage: IHttpStage;
   /** The stage's access log group, from which requests throttled by the stage are counted. */
   readonly accessLogGroup: ILogGroup;
-  /** The messages table, with the indexes of `lambda/message-table.ts`. */
+  /** The messages table, with the indexes of `lambda/table-schema.ts`. */
   readonly table: MonitoredTable;
   /**
    * The fallback queue's two alarms: they join the others on the topic, and their metrics (the

@@ -7,9 +7,9 @@
 import { Aws, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../lambda/receiver-metrics.ts';
+import { MessagesTable } from './archive-tables.ts';
 import { CallbackApi } from './callback-api.ts';
 import { FallbackQueue } from './fallback-queue.ts';
-import { MessagesTable } from './messages-table.ts';
 import { ReceiverFunction } from './receiver-function.ts';
 import { ReceiverMonitoring } from './receiver-monitoring.ts';
 import { DEFAULT_SETTINGS, type DeploymentSettings } from './settings.ts';

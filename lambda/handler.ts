@@ -1,22 +1,21 @@
 /**
  * The Lambda entry point (and `npm start`'s): reads its settings once, builds the AWS clients once
- * at module scope, and exports the handler. Everything else lives in `app.ts`.
+ * at module scope, and exports the handler. Everything else lives in `receiver.ts`.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createHandler } from './app.ts';
 import {
   createSpoolFallback,
   fallbackOnFirstUse,
   type MessageFallback,
 } from './message-fallback.ts';
 import { createDynamoMessageStore } from './message-store.ts';
+import { createHandler } from './receiver.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
 import { sdkDeadline } from './sdk-deadline.ts';
 import { secretsManagerCredentials } from './secret-credentials.ts';
-import { Sha256 } from './sha256.ts';
 import {
   type CredentialSource,
   parseCredentials,
@@ -40,14 +39,6 @@ const TABLE_DEADLINE_MS = 1_500;
 
 /** Time for keeping a message in the fallback queue, then logging the loss if it failed too. */
 const QUEUE_DEADLINE_MS = 1_000;
-
-/**
- * Settings for each AWS client: its time limit, and request signing with {@link Sha256} (the SDK's
- * own pays for a slow check in Node 24.18 and later on each of its two keyed HMACs per request).
- */
-function clientSettings(deadlineMs: number, attempts?: number) {
-  return { ...sdkDeadline(deadlineMs, attempts), sha256: Sha256 };
-}
 
 /** Reads a required environment variable, failing the cold start with the fix if it is missing. */
 function requiredEnv(name: string): string {
@@ -88,7 +79,7 @@ function credentialSource(): CredentialSource | undefined {
   const secretId = optionalEnv('WEBHOOK_SECRET_ARN');
   if (secretId) {
     // Two attempts: Secrets Manager answers in tens of ms, so 237 ms each cuts only a hung one.
-    const client = new SecretsManagerClient(clientSettings(SECRET_DEADLINE_MS, 2));
+    const client = new SecretsManagerClient(sdkDeadline(SECRET_DEADLINE_MS, 2));
     return secretsManagerCredentials({ secretId, client });
   }
   const local = parsedEnv('WEBHOOK_CREDENTIALS', parseCredentials);
@@ -104,7 +95,7 @@ function fallback(): MessageFallback | undefined {
     return fallbackOnFirstUse(async () => {
       const { createSqsFallback, SQSClient } = await import('./sqs-fallback.ts');
       return createSqsFallback({
-        client: new SQSClient(clientSettings(QUEUE_DEADLINE_MS)),
+        client: new SQSClient(sdkDeadline(QUEUE_DEADLINE_MS)),
         queueUrl,
       });
     });
@@ -113,28 +104,18 @@ function fallback(): MessageFallback | undefined {
   return directory ? createSpoolFallback({ directory }) : undefined;
 }
 
-/** Powertools Metrics that can say whether it prints at all (`POWERTOOLS_METRICS_DISABLED`). */
-class ReceiverMetrics extends Metrics {
-  get printing(): boolean {
-    return !this.isDisabled();
-  }
-}
-
 const tableName = requiredEnv('TABLE_NAME');
-const metrics = new ReceiverMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
   store: createDynamoMessageStore({
-    client: new DynamoDBClient(clientSettings(TABLE_DEADLINE_MS)),
+    client: new DynamoDBClient(sdkDeadline(TABLE_DEADLINE_MS)),
     tableName,
   }),
   fallback: fallback(),
   credentials: credentialSource(),
   allowedSources: parsedEnv('ALLOWED_SOURCE_CIDRS', parseSourceAllowlist),
   logger: new Logger({ serviceName: SERVICE_NAME }),
-  // With POWERTOOLS_METRICS_DISABLED (npm start's default) nothing would be printed, so the
-  // handler skips counting altogether instead of collecting metrics that are never flushed.
-  metrics: metrics.printing ? metrics : undefined,
+  metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
   ttlDays: optionalDays('TTL_DAYS'),
 });

@@ -2,14 +2,14 @@
  * Turns a validated callback into the item stored in DynamoDB, and back. Pure functions only.
  *
  * Every OpenIM field keeps its own name and type. The receiver adds `conversationID`, `sentAt` and
- * `receivedAt` (see `message-table.ts`), plus `unknownFields` when a newer OpenIM sends fields this
+ * `receivedAt` (see `table-schema.ts`), plus `unknownFields` when a newer OpenIM sends fields this
  * version does not know.
  */
 
 import { hash } from 'node:crypto';
 import type { CallbackAfterSendSingleMsgReq } from './callback-schema.ts';
 import { KNOWN_FIELDS } from './callback-schema.ts';
-import { DAY_SHARDS, DerivedAttribute, dayShardKey, utcDay } from './message-table.ts';
+import { DAY_SHARDS, DerivedAttribute, dayShardKey, utcDay } from './table-schema.ts';
 
 /** DynamoDB's maximum item size, in bytes. */
 export const MAX_ITEM_BYTES = 400 * 1024;

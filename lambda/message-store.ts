@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { MessageRecord } from './message-record.ts';
-import { MESSAGE_KEY } from './message-table.ts';
+import { MESSAGE_KEY } from './table-schema.ts';
 
 /** The condition that makes a put idempotent: only the first write of a `serverMsgID` lands. */
 export const FIRST_WRITE_ONLY = {
@@ -35,7 +35,7 @@ export interface DynamoMessageStoreOptions {
   readonly tableName: string;
 }
 
-/** A {@link MessageStore} on a DynamoDB table defined by `message-table.ts`. */
+/** A {@link MessageStore} on a DynamoDB table defined by `table-schema.ts`. */
 export function createDynamoMessageStore({
   client,
   tableName,

@@ -9,7 +9,7 @@ import {
   DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../lambda/message-table.ts';
+import { createTableInput } from '../lambda/table-schema.ts';
 
 /** Credentials and region the local engine accepts; it checks neither. */
 export const LOCAL_AWS = {

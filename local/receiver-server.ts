@@ -4,11 +4,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { ReceiverHandler } from '../lambda/app.ts';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CALLBACK_PATHS } from '../lambda/callback-command.ts';
 import { errorResponse } from '../lambda/openim-response.ts';
+import type { ReceiverHandler } from '../lambda/receiver.ts';
 import { type RouteKey, toHttpApiEvent } from './http-api-event.ts';
+import { lambdaContext } from './lambda-context.ts';
 
 /** Options for {@link createReceiverServer}. */
 export interface ReceiverServerOptions {
@@ -22,24 +23,6 @@ export interface ReceiverServerOptions {
 
 /** Lambda's 6 MB limit on a synchronous invocation's payload. */
 const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
-
-/** The context the handler gets; nothing in the receiver reads more than these fields. */
-function localContext(requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'openim-callback-receiver-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:openim-callback-receiver-local',
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 /** Writes a handler result (or an OpenIM-shaped error) to the socket. */
 function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
@@ -130,7 +113,7 @@ export function createReceiverServer({
       },
       route,
     );
-    const result = await handler(event, localContext(event.requestContext.requestId));
+    const result = await handler(event, lambdaContext(event.requestContext.requestId));
     // Once the server is closing, keep-alive clients must not send more on this connection.
     if (!server.listening) response.shouldKeepAlive = false;
     send(response, result);

@@ -1,6 +1,6 @@
 /**
  * The questions people ask of the messages table, each answered by GetItem or Query on the table
- * or one of its indexes (see `lambda/message-table.ts`), never by a Scan.
+ * or one of its indexes (see `lambda/table-schema.ts`), never by a Scan.
  */
 import {
   type AttributeValue,
@@ -17,7 +17,7 @@ import {
   IndexName,
   MESSAGE_KEY,
   utcDay,
-} from '../lambda/message-table.ts';
+} from '../lambda/table-schema.ts';
 
 /** A stored message as plain values. */
 export type StoredMessage = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * are counted are read, shard by shard, so the cost grows with the days asked for, not with the
  * table.
  */
-import { DerivedAttribute } from '../lambda/message-table.ts';
+import { DerivedAttribute } from '../lambda/table-schema.ts';
 import { dayMessages, daysBetween, type QueryTarget } from './message-queries.ts';
 
 /** One UTC day's counts. */

@@ -1,8 +1,8 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_THROTTLED_METRIC } from '../../infra/receiver-monitoring.ts';
-import { MESSAGE_INDEXES } from '../../lambda/message-table.ts';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lambda/receiver-metrics.ts';
+import { MESSAGE_INDEXES } from '../../lambda/table-schema.ts';
 import { dashboardWidgets, type Widget } from './dashboard-body.ts';
 import { removeOutdirs, templateFor } from './synth-app.ts';
 

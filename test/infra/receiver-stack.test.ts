@@ -9,7 +9,7 @@ import {
   MESSAGE_INDEXES,
   MESSAGE_KEY,
   MESSAGE_TTL_ATTRIBUTE,
-} from '../../lambda/message-table.ts';
+} from '../../lambda/table-schema.ts';
 import { removeOutdirs, synthesize, templateFor } from './synth-app.ts';
 
 /** A CloudFormation resource as it appears in the template. */
@@ -178,7 +178,7 @@ describe('ReceiverStack with the default settings', () => {
   });
 
   describe('table', () => {
-    it('has the key, attributes and indexes of lambda/message-table.ts', () => {
+    it('has the key, attributes and indexes of lambda/table-schema.ts', () => {
       // GIVEN
       const [, table] = only(template, 'AWS::DynamoDB::Table');
       const properties = table.Properties;

@@ -11,13 +11,13 @@ import {
 
 describe('validateCallback', () => {
   it('accepts the body a real v3.8 server sends', () => {
-    // Prepare
+    // GIVEN
     const body = JSON.parse(V38_EXAMPLE_BODY);
 
-    // Act
+    // WHEN
     const result = validateCallback(body);
 
-    // Assess
+    // THEN
     expect(result).toEqual({ ok: true, message: body });
   });
 

@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createHandler } from '../../lambda/app.ts';
 import { createDynamoMessageStore } from '../../lambda/message-store.ts';
+import { createHandler } from '../../lambda/receiver.ts';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
 import { staticCredentials } from '../../lambda/webhook-auth.ts';
 import { encodeBody, sampleMessage } from '../support/openim-wire.ts';
@@ -69,7 +69,7 @@ function metricTotals(lines: Record<string, unknown>[]): Record<string, number> 
 
 describe('metrics and logs', () => {
   it('counts stored, duplicate, refused, unauthorized and fallback outcomes, and times storage', async () => {
-    // Prepare
+    // GIVEN
     const logger = new Logger({ serviceName: 'test', logLevel: 'INFO' });
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'test' });
     const kept: unknown[] = [];
@@ -93,7 +93,7 @@ describe('metrics and logs', () => {
     });
     const message = sampleMessage(90_001);
 
-    // Act
+    // WHEN
     const lines = await printed(async () => {
       await post(handler, PATH, encodeBody(message, 'v3.8.1'), AUTH);
       await post(handler, PATH, encodeBody(message, 'v3.8.1'), AUTH);
@@ -102,7 +102,7 @@ describe('metrics and logs', () => {
       await post(failing, PATH, encodeBody(sampleMessage(90_002), 'v3.8.1'));
     });
 
-    // Assess
+    // THEN
     expect(metricTotals(lines)).toMatchObject({
       [MetricName.stored]: 1,
       [MetricName.duplicate]: 1,

@@ -2,8 +2,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createHandler } from '../../lambda/app.ts';
 import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
+import { createHandler } from '../../lambda/receiver.ts';
 import { secretsManagerCredentials } from '../../lambda/secret-credentials.ts';
 import {
   type CredentialSource,

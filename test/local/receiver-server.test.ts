@@ -49,7 +49,7 @@ function rawExchange(port: number, bytes: string): Promise<string> {
 
 describe('the local receiver over HTTP', () => {
   it('stores hundreds of messages from every OpenIM version, 2 in flight, each once and intact', async () => {
-    // Prepare: 50 messages per URL form and body version, and a second delivery of every 10th.
+    // GIVEN 50 messages per URL form and body version, and a second delivery of every 10th.
     const messages = OPENIM_VERSIONS.flatMap((version, v) =>
       Array.from({ length: 50 }, (_, i) => ({
         version,
@@ -58,7 +58,7 @@ describe('the local receiver over HTTP', () => {
     );
     const deliveries = [...messages, ...messages.filter((_, i) => i % 10 === 0)];
 
-    // Act: OpenIM's concurrency is 2 workers.
+    // WHEN they are sent 2 at a time (OpenIM has 2 workers)
     const answers = await inParallel(deliveries, 2, ({ version, message }) =>
       postHttp(
         requestPath(message, version),
@@ -67,7 +67,7 @@ describe('the local receiver over HTTP', () => {
       ),
     );
 
-    // Assess
+    // THEN
     expect(
       answers.every((a) => a.status === 200 && JSON.stringify(a.json) === JSON.stringify(SUCCESS)),
     ).toBe(true);
@@ -179,7 +179,7 @@ describe('the local receiver over HTTP', () => {
 
 describe('stopping the local receiver', () => {
   it('answers and stores the requests in flight, then takes no more', async () => {
-    // Prepare: a store that holds each write for 300 ms, so requests are in flight at close.
+    // GIVEN a store that holds each write for 300 ms, so requests are in flight at close.
     let release!: () => void;
     const writing = new Promise<void>((resolve) => {
       release = resolve;
@@ -199,7 +199,7 @@ describe('stopping the local receiver', () => {
     const { port } = await slowServer.listen(0, '127.0.0.1');
     const messages = [sampleMessage(30_001), sampleMessage(30_002)];
 
-    // Act: two requests start; the server is told to stop while both are being stored.
+    // WHEN two requests start; the server is told to stop while both are being stored.
     const inFlight = messages.map((m) =>
       fetch(`http://127.0.0.1:${port}/callbackAfterSendSingleMsgCommand`, {
         method: 'POST',
@@ -212,7 +212,7 @@ describe('stopping the local receiver', () => {
     const answers = await Promise.all(inFlight);
     await closed;
 
-    // Assess
+    // THEN
     for (const answer of answers) expect(await answer.json()).toEqual(SUCCESS);
     for (const m of messages) expect(await slow.item(m.serverMsgID)).toBeDefined();
     await expect(

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { createHandler } from '../../lambda/app.ts';
 import { createSpoolFallback } from '../../lambda/message-fallback.ts';
 import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
+import { createHandler } from '../../lambda/receiver.ts';
 import { sdkDeadline } from '../../lambda/sdk-deadline.ts';
 import { type Credentials, staticCredentials } from '../../lambda/webhook-auth.ts';
 import {

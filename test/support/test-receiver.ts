@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { createHandler, type ReceiverHandler } from '../../lambda/app.ts';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
+import { createHandler, type ReceiverHandler } from '../../lambda/receiver.ts';
 import { toHttpApiEvent } from '../../local/http-api-event.ts';
+import { lambdaContext } from '../../local/lambda-context.ts';
 import {
   ensureMessageTable,
   type LocalEngine,
@@ -30,9 +31,6 @@ export interface TestReceiver {
   item(serverMsgID: string): Promise<StoredItem | undefined>;
   close(): Promise<void>;
 }
-
-/** A Lambda context good enough for the handler. */
-export const testContext = { awsRequestId: 'test', functionName: 'test' } as unknown as Context;
 
 /** A logger that writes nothing unless a test spies on it. */
 export function quietLogger(): Logger {
@@ -98,7 +96,7 @@ export async function post(
     },
     route,
   );
-  const result: APIGatewayProxyStructuredResultV2 = await handler(event, testContext);
+  const result: APIGatewayProxyStructuredResultV2 = await handler(event, lambdaContext('test'));
   return { statusCode: result.statusCode ?? 0, body: JSON.parse(result.body ?? '') };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The messages table, built only from the one table definition in `lambda/message-table.ts`, with
+ * The messages table, built only from the one table definition in `lambda/table-schema.ts`, with
  * settings that protect the records: on-demand, point-in-time recovery, encryption at rest and, by
  * default, deletion protection and a retained table.
  */
@@ -18,7 +18,7 @@ import {
   MESSAGE_INDEXES,
   MESSAGE_KEY,
   MESSAGE_TTL_ATTRIBUTE,
-} from '../lambda/message-table.ts';
+} from '../lambda/table-schema.ts';
 
 /** Properties of {@link MessagesTable}. */
 export interface MessagesTableProps {

@@ -1,6 +1,7 @@
 /**
- * The context Lambda passes to the handler. It imports nothing, so that the cold-start child can
- * use it without loading any module before the bundle it measures.
+ * The context Lambda passes to the handler, for every place that calls the handler outside Lambda:
+ * `npm start`, the tests and the benchmark. It imports nothing at run time, so that the benchmark's
+ * cold-start child can use it without loading any module before the bundle it measures.
  */
 import type { Context } from 'aws-lambda';
 
@@ -10,10 +11,13 @@ export interface FunctionLimits {
   readonly timeoutSeconds: number;
 }
 
+/** The deployed function's limits (see `infra/receiver-function.ts`). */
+export const DEPLOYED_LIMITS: FunctionLimits = { memoryMB: 512, timeoutSeconds: 4 };
+
 /** The context for one invocation, just started, of a function with `limits`. */
 export function lambdaContext(
   requestId: string,
-  { memoryMB, timeoutSeconds }: FunctionLimits,
+  { memoryMB, timeoutSeconds }: FunctionLimits = DEPLOYED_LIMITS,
 ): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -23,7 +27,7 @@ export function lambdaContext(
     memoryLimitInMB: String(memoryMB),
     awsRequestId: requestId,
     logGroupName: '/aws/lambda/openim-callback-receiver',
-    logStreamName: 'bench',
+    logStreamName: 'local',
     getRemainingTimeInMillis: () => timeoutSeconds * 1000,
     done: () => undefined,
     fail: () => undefined,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createHandler } from '../../lambda/app.ts';
 import { createDynamoMessageStore } from '../../lambda/message-store.ts';
+import { createHandler } from '../../lambda/receiver.ts';
 import { brokenMessageArb, extraFieldsArb, messageArb } from '../support/arbitraries.ts';
 import { encodeBody, sampleMessage, V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
 import {
@@ -24,10 +24,10 @@ afterAll(() => receiver.close());
 
 describe('the receiver through its middy chain, storing in the local engine', () => {
   it('stores the real v3.8 body and answers exactly the success JSON', async () => {
-    // Act
+    // WHEN
     const response = await post(receiver.handler, PATH, V38_EXAMPLE_BODY);
 
-    // Assess
+    // THEN
     expect(response).toEqual({ statusCode: 200, body: SUCCESS });
     const stored = await receiver.item('0b2676769e9eceb4983cb12966586f48');
     expect(stored).toMatchObject({
@@ -81,13 +81,13 @@ describe('the receiver through its middy chain, storing in the local engine', ()
       400,
     ],
   ])('refuses %s with a 4xx in OpenIM shape, storing nothing', async (_what, body, status) => {
-    // Prepare
+    // GIVEN
     const before = (await receiver.items()).length;
 
-    // Act
+    // WHEN
     const response = await post(receiver.handler, PATH, body);
 
-    // Assess
+    // THEN
     expect(response.statusCode).toBe(status);
     expect(response.body).toEqual({
       actionCode: 1,
@@ -181,7 +181,7 @@ describe('the receiver through its middy chain, storing in the local engine', ()
   });
 
   it('answers 503 in OpenIM shape, without internals, when storage fails', async () => {
-    // Prepare: a store whose table does not exist makes the real engine fail the write.
+    // GIVEN a store whose table does not exist, so the real engine fails the write
     const handler = createHandler({
       store: createDynamoMessageStore({
         client: receiver.engine.client,
@@ -190,10 +190,10 @@ describe('the receiver through its middy chain, storing in the local engine', ()
       logger: quietLogger(),
     });
 
-    // Act
+    // WHEN
     const response = await post(handler, PATH, V38_EXAMPLE_BODY);
 
-    // Assess
+    // THEN
     expect(response).toEqual({
       statusCode: 503,
       body: {
@@ -248,7 +248,7 @@ describe('the receiver through its middy chain, storing in the local engine', ()
   });
 
   it('never writes message content into a log line, whatever happens', async () => {
-    // Prepare: capture everything the logger prints.
+    // GIVEN a logger whose every line is captured
     const lines: string[] = [];
     const capture = (chunk: unknown) => {
       lines.push(String(chunk));
@@ -264,7 +264,7 @@ describe('the receiver through its middy chain, storing in the local engine', ()
     const message = sampleMessage(1007, { content: secret, senderNickname: secret, ex: secret });
 
     try {
-      // Act: a stored message, a duplicate, a refusal and a storage failure.
+      // WHEN a stored message, a duplicate, a refusal and a storage failure.
       await post(logged.handler, PATH, encodeBody(message, 'v3.8.1'));
       await post(logged.handler, PATH, encodeBody(message, 'v3.8.1'));
       await post(logged.handler, PATH, encodeBody({ ...message, seq: -1 }, 'v3.8.1'));
@@ -279,7 +279,7 @@ describe('the receiver through its middy chain, storing in the local engine', ()
       for (const spy of spies) spy.mockRestore();
     }
 
-    // Assess: the flow was logged, with IDs, and the content never was.
+    // THEN the flow was logged, with IDs, and the content never was.
     const output = lines.join('');
     expect(output).toContain('"message":"Message stored"');
     expect(output).toContain('"message":"Duplicate delivery; already stored"');

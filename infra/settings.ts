@@ -5,8 +5,8 @@
  * Set them with `-c key=value` on the command line (values arrive as strings) or under `context` in
  * `cdk.json` (values may be JSON numbers, and lists JSON arrays).
  */
-import { BlockList, isIP } from 'node:net';
 import type { Node } from 'constructs';
+import { normalizeCidr } from '../lambda/source-allowlist.ts';
 
 /** How the messages table is treated when the stack is deleted. */
 export type TableRemovalPolicy = 'retain' | 'destroy';
@@ -126,26 +126,6 @@ function listEntries(value: unknown): string[] | undefined | { readonly problem:
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   return entries.length > 0 ? entries : undefined;
-}
-
-/**
- * One allowlist entry as `address/prefix`, checked by Node's own parser (the function uses the same
- * `BlockList`), or `undefined` if it is not an IPv4/IPv6 address or CIDR. A bare address is one host.
- */
-export function normalizeCidr(entry: string): string | undefined {
-  const parts = entry.split('/');
-  const [address = '', prefixText] = parts;
-  const family = isIP(address);
-  if (parts.length > 2 || family === 0 || address.includes('%')) return undefined;
-  const maxPrefix = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? maxPrefix : wholeNumber(prefixText);
-  if (prefix === undefined || prefix > maxPrefix) return undefined;
-  try {
-    new BlockList().addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
-  } catch {
-    return undefined;
-  }
-  return `${address}/${prefix}`;
 }
 
 /** Reads and checks the deployment settings from the context of `node` (usually the app's). */

@@ -16,12 +16,8 @@ import { createHandler } from './receiver.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
 import { sdkDeadline } from './sdk-deadline.ts';
 import { secretsManagerCredentials } from './secret-credentials.ts';
-import {
-  type CredentialSource,
-  parseCredentials,
-  parseSourceAllowlist,
-  staticCredentials,
-} from './webhook-auth.ts';
+import { parseSourceAllowlist } from './source-allowlist.ts';
+import { type CredentialSource, parseCredentials, staticCredentials } from './webhook-auth.ts';
 
 /*
  * Time limits, retries included, so that a hung AWS service never runs the function into its 4 s

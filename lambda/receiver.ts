@@ -36,7 +36,8 @@ import {
   successResponse,
 } from './openim-response.ts';
 import { count, countRejections, MetricName, recordStorageLatency } from './receiver-metrics.ts';
-import { type CredentialSource, sourceIpAllowlist, webhookAuth } from './webhook-auth.ts';
+import { sourceIpAllowlist } from './source-allowlist.ts';
+import { type CredentialSource, webhookAuth } from './webhook-auth.ts';
 
 /** What the receiver needs from its surroundings. */
 export interface ReceiverDependencies {

@@ -5,7 +5,6 @@
  * reaches the body parser or DynamoDB.
  */
 import { hash, timingSafeEqual } from 'node:crypto';
-import { BlockList, isIP } from 'node:net';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { callbackError } from './openim-response.ts';
@@ -118,41 +117,6 @@ export function webhookAuth(source: CredentialSource): MiddlewareObj<APIGatewayP
       throw Object.assign(callbackError(401, UNAUTHORIZED.errMsg, UNAUTHORIZED.errDlt), {
         headers: { 'WWW-Authenticate': 'Basic realm="openim-callback", charset="UTF-8"' },
       });
-    },
-  };
-}
-
-/** Parses comma-separated IPv4/IPv6 CIDRs (or single addresses); throws naming a bad entry. */
-export function parseSourceAllowlist(text: string): BlockList {
-  const list = new BlockList();
-  for (const entry of text
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)) {
-    const [address = '', prefixText] = entry.split('/');
-    const family = isIP(address);
-    const prefix = prefixText === undefined ? (family === 6 ? 128 : 32) : Number(prefixText);
-    const maxPrefix = family === 6 ? 128 : 32;
-    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) {
-      throw new Error(`"${entry}" is not an IPv4 or IPv6 address or CIDR`);
-    }
-    list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
-  }
-  return list;
-}
-
-/** Refuses, with 403, requests whose source IP is outside the allowlist. */
-export function sourceIpAllowlist(allowed: BlockList): MiddlewareObj<APIGatewayProxyEventV2> {
-  return {
-    before: (request) => {
-      const sourceIp = request.event.requestContext?.http?.sourceIp ?? '';
-      const family = isIP(sourceIp);
-      if (family !== 0 && allowed.check(sourceIp, family === 6 ? 'ipv6' : 'ipv4')) return;
-      throw callbackError(
-        403,
-        'This source address may not post callbacks',
-        'add the OpenIM server address to allowedSourceCidrs',
-      );
     },
   };
 }

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
 import { createHandler } from '../../lambda/receiver.ts';
 import { secretsManagerCredentials } from '../../lambda/secret-credentials.ts';
+import { parseSourceAllowlist } from '../../lambda/source-allowlist.ts';
 import {
   type CredentialSource,
   credentialsMatch,
   parseBasicAuthorization,
   parseCredentials,
-  parseSourceAllowlist,
   staticCredentials,
 } from '../../lambda/webhook-auth.ts';
 import { V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
@@ -198,13 +198,6 @@ describe('the source-IP allowlist', () => {
     expect(result.statusCode).toBe(status);
     expect(calls.put).toBe(status === 200 ? 1 : 0);
   });
-
-  it.each(['10.0.0.0/33', 'example.com', '10.0.0.0/x', '::/129'])(
-    'refuses the setting %s',
-    (text) => {
-      expect(() => parseSourceAllowlist(text)).toThrow(/is not an IPv4 or IPv6 address or CIDR/);
-    },
-  );
 });
 
 describe('credentials from Secrets Manager', () => {

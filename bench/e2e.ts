@@ -21,9 +21,11 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { CallbackAfterSendSingleMsgReq } from '../lambda/callback-schema.ts';
-import { toMessageRecord } from '../lambda/message-record.ts';
-import { FIRST_WRITE_ONLY } from '../lambda/message-store.ts';
+import { FIRST_WRITE_ONLY } from '../lambda/archive-store.ts';
+import {
+  type AfterSendSingleMsg,
+  afterSendSingleMsg,
+} from '../lambda/callbacks/after-send-single-msg.ts';
 import { LOCAL_AWS } from '../local/local-engine.ts';
 import { REPO_ROOT } from './bundles.ts';
 import {
@@ -175,8 +177,8 @@ function postCallback(agent: Agent, url: URL, n: number): Promise<void> {
 
 /** The item the receiver stores for the n-th message, built by the receiver's own record code. */
 export function storedItemFor(n: number, run: string): Record<string, AttributeValue> {
-  const message = messageFields(n, run) as unknown as CallbackAfterSendSingleMsgReq;
-  return marshall(toMessageRecord(message, { receivedAt: Date.now() }), {
+  const message = messageFields(n, run) as unknown as AfterSendSingleMsg;
+  return marshall(afterSendSingleMsg.toRecord(message, { receivedAt: Date.now() }), {
     removeUndefinedValues: true,
   });
 }

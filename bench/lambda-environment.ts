@@ -2,6 +2,7 @@
  * The environment a bundle runs with in the benchmark: the function's variables from the template,
  * what Lambda's runtime adds, and local stand-ins for what needs an AWS account.
  */
+import { localTableNames } from '../lambda/table-schema.ts';
 import { LOCAL_AWS } from '../local/local-engine.ts';
 import type { SynthesizedFunction } from './bundles.ts';
 import { BENCH_CREDENTIALS } from './openim-traffic.ts';
@@ -56,7 +57,7 @@ export function lambdaEnvironment(
     } else if (typeof value === 'string') {
       env[name] = value;
     } else if (typeof ref === 'string' && fn.tableLogicalIds.includes(ref)) {
-      env[name] = tableName;
+      env[name] = name === 'SEQ_TABLE_NAME' ? localTableNames(tableName).seqs : tableName;
     } else {
       notes.push(`\`${name}\` (${JSON.stringify(value)}) is not set: it needs an AWS account`);
     }

@@ -12,8 +12,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS } from '../infra/settings.ts';
-import { DAY_SHARDS, MESSAGE_INDEXES } from '../lambda/table-schema.ts';
-import { ensureMessageTable, startLocalEngine } from '../local/local-engine.ts';
+import { DAY_SHARDS, localTableNames, MESSAGES_TABLE } from '../lambda/table-schema.ts';
+import { ensureArchiveTables, startLocalEngine } from '../local/local-engine.ts';
 import { itemBytes } from './aws-model.ts';
 import {
   buildBundle,
@@ -149,7 +149,7 @@ try {
   // 2. Cold starts against the local engine (in this process, idle while a child runs).
   const engine = await startLocalEngine();
   const tableName = 'messages';
-  await ensureMessageTable(engine.client, tableName);
+  await ensureArchiveTables(engine.client, localTableNames(tableName));
   const coldEnv = lambdaEnvironment(fn, { tableName, dynamodbEndpoint: engine.endpoint });
   for (const note of coldEnv.notes) progress(`  note: ${note}`);
   const variant = (name: string, bundlePath: string): ColdStartVariant => ({
@@ -325,7 +325,7 @@ try {
     },
     model: {
       itemBytes: storedBytes,
-      indexCount: MESSAGE_INDEXES.length,
+      indexCount: MESSAGES_TABLE.indexes.length,
       dayShards: DAY_SHARDS,
       stageRateLimit: DEFAULT_SETTINGS.throttlingRateLimit,
       stageBurstLimit: DEFAULT_SETTINGS.throttlingBurstLimit,

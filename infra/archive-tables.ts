@@ -1,7 +1,7 @@
 /**
- * The messages table, built only from the one table definition in `lambda/table-schema.ts`, with
- * settings that protect the records: on-demand, point-in-time recovery, encryption at rest and, by
- * default, deletion protection and a retained table.
+ * The archive's two tables, built only from the one table definition in `lambda/table-schema.ts`,
+ * with settings that protect the records: on-demand, point-in-time recovery, encryption at rest
+ * and, by default, deletion protection and retained tables.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import {
@@ -15,21 +15,23 @@ import {
 import { Construct } from 'constructs';
 import {
   type KeyAttribute,
-  MESSAGE_INDEXES,
-  MESSAGE_KEY,
   MESSAGE_TTL_ATTRIBUTE,
+  MESSAGES_TABLE,
+  SEQS_TABLE,
+  type TableDefinition,
 } from '../lambda/table-schema.ts';
 
-/** Properties of {@link MessagesTable}. */
-export interface MessagesTableProps {
+/** Properties of {@link ArchiveTables}. */
+export interface ArchiveTablesProps {
   /**
-   * Keep the table, with deletion protection on, when the stack is deleted. `false` deletes the
-   * table and every record with the stack.
+   * Keep the tables, with deletion protection on, when the stack is deleted. `false` deletes the
+   * tables and every record with the stack.
    * @default true
    */
   readonly retain?: boolean;
   /**
-   * Turn on DynamoDB's TTL on `expiresAt`, so records the receiver stamps with an expiry go away.
+   * Turn on DynamoDB's TTL on `expiresAt` in both tables, so the records the receiver stamps with
+   * an expiry go away.
    * @default false
    */
   readonly timeToLive?: boolean;
@@ -40,35 +42,54 @@ function toCdkAttribute({ name, type }: KeyAttribute): Attribute {
   return { name, type: type === 'N' ? AttributeType.NUMBER : AttributeType.STRING };
 }
 
-/** The DynamoDB table that holds one item per OpenIM message. */
-export class MessagesTable extends Construct {
-  /** The table. */
-  readonly table: Table;
+/** The messages table (one item per message) and the seqs table (one per conversation seq). */
+export class ArchiveTables extends Construct {
+  /** One item per OpenIM message. */
+  readonly messages: Table;
+  /** One item per `(conversationID, seq)` heard of: its message, or a revoke waiting for it. */
+  readonly seqs: Table;
 
-  constructor(scope: Construct, id: string, props: MessagesTableProps = {}) {
+  constructor(scope: Construct, id: string, props: ArchiveTablesProps = {}) {
     super(scope, id);
     const retain = props.retain ?? true;
+    // `Table` keeps the messages table's logical ID from before the seqs table existed.
+    this.messages = this.table('Table', MESSAGES_TABLE, retain, props.timeToLive);
+    this.seqs = this.table('Seqs', SEQS_TABLE, retain, props.timeToLive);
+  }
 
-    this.table = new Table(this, 'Table', {
-      partitionKey: toCdkAttribute(MESSAGE_KEY),
+  /** One table of `definition`. */
+  private table(
+    id: string,
+    definition: TableDefinition,
+    retain: boolean,
+    timeToLive: boolean | undefined,
+  ): Table {
+    const table = new Table(this, id, {
+      partitionKey: toCdkAttribute(definition.partitionKey),
+      ...(definition.sortKey ? { sortKey: toCdkAttribute(definition.sortKey) } : {}),
       // Pay per request: OpenIM's traffic is bursty and often idle, and nothing has to be sized.
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // DynamoDB always encrypts at rest; the AWS managed key makes it explicit and auditable in
-      // CloudTrail, at no key cost and with no key policy to keep.
+      // The AWS managed key makes encryption at rest explicit and auditable in CloudTrail, at no
+      // key cost and with no key policy to keep.
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      ...(props.timeToLive ? { timeToLiveAttribute: MESSAGE_TTL_ATTRIBUTE } : {}),
+      ...(timeToLive ? { timeToLiveAttribute: MESSAGE_TTL_ATTRIBUTE } : {}),
     });
-    for (const index of MESSAGE_INDEXES) {
-      this.table.addGlobalSecondaryIndex({
+    for (const index of definition.indexes) {
+      table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: toCdkAttribute(index.partitionKey),
         sortKey: toCdkAttribute(index.sortKey),
-        // Whole items, so a console query on an index shows full records.
-        projectionType: ProjectionType.ALL,
+        ...(index.projection.type === 'INCLUDE'
+          ? {
+              projectionType: ProjectionType.INCLUDE,
+              nonKeyAttributes: [...index.projection.attributes],
+            }
+          : { projectionType: ProjectionType.KEYS_ONLY }),
       });
     }
+    return table;
   }
 }

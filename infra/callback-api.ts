@@ -15,7 +15,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CALLBACK_PATHS } from '../lambda/callback-command.ts';
+import { CALLBACK_PATHS } from '../lambda/callbacks.ts';
 
 /**
  * One JSON object per request. Only API Gateway's own facts about the request: no headers, no
@@ -80,7 +80,7 @@ export class CallbackApi extends Construct {
     // The default stage of HttpApi takes no throttling or logging options, so it is built here.
     this.api = new HttpApi(this, 'Api', {
       apiName: Stack.of(this).stackName,
-      description: 'Receives OpenIM callbackAfterSendSingleMsgCommand webhooks',
+      description: "Receives OpenIM's message callbacks",
       createDefaultStage: false,
     });
     this.stage = this.api.addStage('DefaultStage', {

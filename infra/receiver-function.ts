@@ -1,7 +1,7 @@
 /**
  * The receiver's Lambda function: `lambda/handler.ts` bundled by esbuild into one ESM file with the
  * AWS SDK inside, its own log group, and a role that may write its logs, read the webhook secret,
- * put items into the messages table and send records to the fallback queue, nothing more.
+ * put and update items in the two tables and send records to the fallback queue, nothing more.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,8 +34,10 @@ const CJS_REQUIRE_BANNER =
 
 /** Properties of {@link ReceiverFunction}. */
 export interface ReceiverFunctionProps {
-  /** The messages table; the function may only put items into it. */
-  readonly table: Pick<ITable, 'tableArn' | 'tableName'>;
+  /** The messages table; the function may only put and update items in it. */
+  readonly messagesTable: Pick<ITable, 'tableArn' | 'tableName'>;
+  /** The seqs table; the function may only update items in it. */
+  readonly seqsTable: Pick<ITable, 'tableArn' | 'tableName'>;
   /**
    * The secret with the Basic-auth credentials OpenIM must present, passed as
    * `WEBHOOK_SECRET_ARN`; the function may only read its value.
@@ -92,14 +94,23 @@ export class ReceiverFunction extends Construct {
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description:
-        'OpenIM callback receiver: write its logs, read its webhook secret, put items into its ' +
-        'table, send records to its fallback queue',
+        'OpenIM callback receiver: write its logs, read its webhook secret, write its two ' +
+        'tables, send records to its fallback queue',
     });
     this.logGroup.grantWrite(this.role);
-    // Not table.grantWriteData(): that also allows UpdateItem, DeleteItem and BatchWriteItem, and
-    // adds the indexes. The receiver only ever puts a new item.
+    // Not table.grantWriteData(): that also allows DeleteItem and BatchWriteItem, and adds the
+    // indexes. The receiver puts new messages, and updates them and their seqs.
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.tableArn] }),
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.messagesTable.tableArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [props.seqsTable.tableArn],
+      }),
     );
     // Not secret.grantRead(): that adds DescribeSecret, which the function never calls. The
     // secret uses Secrets Manager's AWS managed key, so no KMS permission is needed either.
@@ -135,7 +146,8 @@ export class ReceiverFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: {
-        TABLE_NAME: props.table.tableName,
+        TABLE_NAME: props.messagesTable.tableName,
+        SEQ_TABLE_NAME: props.seqsTable.tableName,
         // The ARN only: the function reads the value at run time, so it is in no template or log.
         WEBHOOK_SECRET_ARN: props.webhookSecret.secretArn,
         FALLBACK_QUEUE_URL: props.fallbackQueue.queueUrl,

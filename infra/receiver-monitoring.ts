@@ -42,8 +42,14 @@ import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-log
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, MetricName, REASON_DIMENSION } from '../lambda/receiver-metrics.ts';
-import { MESSAGE_INDEXES } from '../lambda/table-schema.ts';
+import { CALLBACKS } from '../lambda/callbacks.ts';
+import {
+  CALLBACK_DIMENSION,
+  METRICS_NAMESPACE,
+  MetricName,
+  REASON_DIMENSION,
+} from '../lambda/receiver-metrics.ts';
+import { MESSAGES_TABLE, SEQS_TABLE, type TableDefinition } from '../lambda/table-schema.ts';
 
 /** The dimension Powertools Metrics adds to every metric: the function's service name. */
 export const SERVICE_DIMENSION = 'service';
@@ -74,7 +80,7 @@ export const ERROR_QUERY_LINES = [
 /** The period of every graph, and of the alarms that do not need a quicker one. */
 const PERIOD = Duration.minutes(5);
 
-/** What the monitoring needs of the messages table. */
+/** What the monitoring needs of a table. */
 export type MonitoredTable = Pick<
   Table,
   'tableName' | 'metric' | 'metricThrottledRequestsForOperation'
@@ -97,8 +103,8 @@ export interface ReceiverMonitoringProps {
   readonly stage: IHttpStage;
   /** The stage's access log group, from which requests throttled by the stage are counted. */
   readonly accessLogGroup: ILogGroup;
-  /** The messages table, with the indexes of `lambda/table-schema.ts`. */
-  readonly table: MonitoredTable;
+  /** The two tables of `lambda/table-schema.ts`. */
+  readonly tables: { readonly messages: MonitoredTable; readonly seqs: MonitoredTable };
   /**
    * The fallback queue's two alarms: they join the others on the topic, and their metrics (the
    * queue's depth and oldest record) are graphed on the dashboard.
@@ -154,7 +160,7 @@ export class ReceiverMonitoring extends Construct {
     super(scope, id);
     this.stackName = Stack.of(this).stackName;
     this.serviceName = props.serviceName;
-    const { stage, table, fallback } = props;
+    const { stage, tables, fallback } = props;
     const fn = props.function;
     const replay = `npm run replay -- --stack ${this.stackName}`;
 
@@ -212,20 +218,16 @@ export class ReceiverMonitoring extends Construct {
       metric: throttledByApi,
       threshold: 1,
     });
-    const throttledPuts = table.metricThrottledRequestsForOperation(Operation.PUT_ITEM, {
-      statistic: Stats.SUM,
-      period: PERIOD,
-      label: 'throttled PutItem requests',
-    });
+    const throttledWrites = this.throttledWrites(tables);
     this.tableThrottlesAlarm = this.alarm({
       id: 'TableThrottlesAlarm',
       name: 'table-throttles',
       description:
-        'DynamoDB throttled PutItem requests, on the table or through one of its indexes. The ' +
-        'function retries for 1.5 s and keeps what still fails in the fallback queue. First: the ' +
+        "DynamoDB throttled the function's writes, on a table or through one of its indexes. " +
+        'The function retries for 1.5 s and keeps what still fails in the fallback queue. First: the ' +
         "dashboard's DynamoDB graphs (which index throttles, a traffic jump above twice the " +
         "previous peak), then the fallback queue's depth and FallbackWrites.",
-      metric: throttledPuts,
+      metric: throttledWrites,
       threshold: 1,
     });
     this.messagesLostAlarm = this.alarm({
@@ -348,9 +350,12 @@ export class ReceiverMonitoring extends Construct {
         ],
         [
           this.graph(
-            'Receiver: messages',
+            'Receiver: stored, by callback',
             [
               this.receiverMetric(MetricName.stored, Stats.SUM),
+              ...CALLBACKS.map(({ webhooksKey }) =>
+                this.receiverMetric(MetricName.stored, Stats.SUM, PERIOD, webhooksKey),
+              ),
               this.receiverMetric(MetricName.duplicate, Stats.SUM),
             ],
             6,
@@ -390,13 +395,13 @@ export class ReceiverMonitoring extends Construct {
             width: 6,
           }),
           this.graph(
-            'Table: consumed write capacity',
-            this.tableMetrics(table, 'ConsumedWriteCapacityUnits'),
+            'Tables: consumed write capacity',
+            this.tableMetrics(tables, 'ConsumedWriteCapacityUnits'),
             6,
           ),
           this.graph(
-            'Table: throttles',
-            [throttledPuts, ...this.tableMetrics(table, 'WriteThrottleEvents')],
+            'Tables: throttles',
+            [throttledWrites, ...this.tableMetrics(tables, 'WriteThrottleEvents')],
             6,
           ),
         ],
@@ -427,15 +432,46 @@ export class ReceiverMonitoring extends Construct {
     });
   }
 
-  /** One of the receiver's own metrics, with the `service` dimension Powertools gives it. */
-  private receiverMetric(name: string, statistic: string, period = PERIOD): Metric {
+  /**
+   * One of the receiver's own metrics, with the `service` dimension Powertools gives it: the total,
+   * or one callback's share.
+   */
+  private receiverMetric(
+    name: string,
+    statistic: string,
+    period = PERIOD,
+    callback?: string,
+  ): Metric {
+    const label = statistic === Stats.SUM ? name : `${name} ${statistic}`;
     return new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,
-      dimensionsMap: { [SERVICE_DIMENSION]: this.serviceName },
+      dimensionsMap: {
+        [SERVICE_DIMENSION]: this.serviceName,
+        ...(callback === undefined ? {} : { [CALLBACK_DIMENSION]: callback }),
+      },
       statistic,
       period,
-      label: statistic === Stats.SUM ? name : `${name} ${statistic}`,
+      label: callback === undefined ? label : callback,
+    });
+  }
+
+  /** Throttled write requests to either table, each index's included: what the function sends. */
+  private throttledWrites(tables: ReceiverMonitoringProps['tables']): MathExpression {
+    const throttled = (table: MonitoredTable, operation: Operation) =>
+      table.metricThrottledRequestsForOperation(operation, {
+        statistic: Stats.SUM,
+        period: PERIOD,
+      });
+    return new MathExpression({
+      expression: 'FILL(putMessage, 0) + FILL(updateMessage, 0) + FILL(updateSeq, 0)',
+      usingMetrics: {
+        putMessage: throttled(tables.messages, Operation.PUT_ITEM),
+        updateMessage: throttled(tables.messages, Operation.UPDATE_ITEM),
+        updateSeq: throttled(tables.seqs, Operation.UPDATE_ITEM),
+      },
+      label: 'throttled write requests',
+      period: PERIOD,
     });
   }
 
@@ -472,19 +508,22 @@ export class ReceiverMonitoring extends Construct {
     });
   }
 
-  /** A table metric for the table itself and for each of its indexes. */
-  private tableMetrics(table: MonitoredTable, metricName: string): Metric[] {
-    const indexes = MESSAGE_INDEXES.map(({ indexName }) =>
-      table.metric(metricName, {
-        dimensionsMap: { TableName: table.tableName, GlobalSecondaryIndexName: indexName },
-        statistic: Stats.SUM,
-        period: PERIOD,
-        label: indexName,
-      }),
-    );
+  /** A table metric for each table and each of its indexes. */
+  private tableMetrics(tables: ReceiverMonitoringProps['tables'], metricName: string): Metric[] {
+    const of = (table: MonitoredTable, definition: TableDefinition, label: string) => [
+      table.metric(metricName, { statistic: Stats.SUM, period: PERIOD, label }),
+      ...definition.indexes.map(({ indexName }) =>
+        table.metric(metricName, {
+          dimensionsMap: { TableName: table.tableName, GlobalSecondaryIndexName: indexName },
+          statistic: Stats.SUM,
+          period: PERIOD,
+          label: indexName,
+        }),
+      ),
+    ];
     return [
-      table.metric(metricName, { statistic: Stats.SUM, period: PERIOD, label: 'table' }),
-      ...indexes,
+      ...of(tables.messages, MESSAGES_TABLE, 'messages'),
+      ...of(tables.seqs, SEQS_TABLE, 'seqs'),
     ];
   }
 
@@ -496,7 +535,7 @@ export class ReceiverMonitoring extends Construct {
   /** The text at the top of the dashboard: what to look at first, and where to go next. */
   private guide(props: ReceiverMonitoringProps): string {
     const consoleUrl = `https://${Aws.REGION}.console.aws.amazon.com`;
-    const tableUrl = `${consoleUrl}/dynamodbv2/home?region=${Aws.REGION}#item-explorer?table=${props.table.tableName}`;
+    const tableUrl = `${consoleUrl}/dynamodbv2/home?region=${Aws.REGION}#item-explorer?table=${props.tables.messages.tableName}`;
     const logsUrl = `${consoleUrl}/cloudwatch/home?region=${Aws.REGION}#logsV2:log-groups/log-group/${props.functionLogGroup.logGroupName}`;
     return [
       `# OpenIM callback receiver: ${this.stackName}`,

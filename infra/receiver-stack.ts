@@ -7,7 +7,7 @@
 import { Aws, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../lambda/receiver-metrics.ts';
-import { MessagesTable } from './archive-tables.ts';
+import { ArchiveTables } from './archive-tables.ts';
 import { CallbackApi } from './callback-api.ts';
 import { FallbackQueue } from './fallback-queue.ts';
 import { ReceiverFunction } from './receiver-function.ts';
@@ -27,8 +27,8 @@ export interface ReceiverStackProps extends StackProps {
 
 /** The OpenIM callback receiver: API Gateway → Lambda → DynamoDB, with an SQS fallback. */
 export class ReceiverStack extends Stack {
-  /** The messages table. */
-  readonly messages: MessagesTable;
+  /** The messages and seqs tables. */
+  readonly tables: ArchiveTables;
   /** The credentials OpenIM must present. */
   readonly webhookSecret: WebhookSecret;
   /** Where records go when the table will not take them, and its alarms. */
@@ -43,11 +43,12 @@ export class ReceiverStack extends Stack {
   constructor(scope: Construct, id: string, props: ReceiverStackProps = {}) {
     const { settings = DEFAULT_SETTINGS, ...stackProps } = props;
     super(scope, id, {
-      description: 'OpenIM callback receiver: stores every one-to-one chat message in DynamoDB',
+      description:
+        'OpenIM callback receiver: archives every chat message, group and revoke in DynamoDB',
       ...stackProps,
     });
 
-    this.messages = new MessagesTable(this, 'Messages', {
+    this.tables = new ArchiveTables(this, 'Messages', {
       retain: settings.tableRemovalPolicy === 'retain',
       timeToLive: settings.ttlDays !== undefined,
     });
@@ -57,7 +58,8 @@ export class ReceiverStack extends Stack {
       retain: settings.tableRemovalPolicy === 'retain',
     });
     this.receiver = new ReceiverFunction(this, 'Receiver', {
-      table: this.messages.table,
+      messagesTable: this.tables.messages,
+      seqsTable: this.tables.seqs,
       webhookSecret: this.webhookSecret.secret,
       fallbackQueue: this.fallback.queue,
       allowedSourceCidrs: settings.allowedSourceCidrs,
@@ -78,7 +80,7 @@ export class ReceiverStack extends Stack {
       serviceName: SERVICE_NAME,
       stage: this.callbackApi.stage,
       accessLogGroup: this.callbackApi.accessLogGroup,
-      table: this.messages.table,
+      tables: { messages: this.tables.messages, seqs: this.tables.seqs },
       fallback: this.fallback,
       alarmEmail: settings.alarmEmail,
     });
@@ -106,11 +108,15 @@ export class ReceiverStack extends Stack {
     });
     new CfnOutput(this, STACK_OUTPUTS.tableName, {
       description: 'The DynamoDB table holding one item per message',
-      value: this.messages.table.tableName,
+      value: this.tables.messages.tableName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.seqTableName, {
+      description: 'The DynamoDB table holding one item per conversation seq (gaps, revokes)',
+      value: this.tables.seqs.tableName,
     });
     new CfnOutput(this, STACK_OUTPUTS.tableConsoleUrl, {
       description: "The table's items in the DynamoDB console",
-      value: `https://${Aws.REGION}.console.aws.amazon.com/dynamodbv2/home?region=${Aws.REGION}#item-explorer?table=${this.messages.table.tableName}`,
+      value: `https://${Aws.REGION}.console.aws.amazon.com/dynamodbv2/home?region=${Aws.REGION}#item-explorer?table=${this.tables.messages.tableName}`,
     });
     new CfnOutput(this, STACK_OUTPUTS.fallbackQueueUrl, {
       description: 'Records the table did not take wait here; `npm run replay` writes them back',

@@ -11,6 +11,8 @@ export const STACK_OUTPUTS = {
   webhookSecretArn: 'WebhookSecretArn',
   /** The messages table's name. */
   tableName: 'TableName',
+  /** The seqs table's name. */
+  seqTableName: 'SeqTableName',
   /** A link to the table's items in the DynamoDB console. */
   tableConsoleUrl: 'TableConsoleUrl',
   /** The URL of the queue holding records the table did not take. */

@@ -1,30 +1,31 @@
 /**
- * Which callback a request carries. OpenIM names it in one of three places, depending on its
- * version: the path (v3.5 on), `?command=` (v3.0 to v3.4) or only the body (v2). Other query
- * parameters (`contenttype`, `key`) mean nothing here.
+ * Which callback a request carries. OpenIM names the command in one of three places, depending on
+ * its version: the path (v3.5 on), `?command=` (v3.0 to v3.4) or only the body (v2). The path is
+ * read from the route API Gateway matched (`routeKey`), not the raw path, which carries a custom
+ * domain's base path or a named stage in front (`/v1/…`, `/prod/…`). Other query parameters
+ * (`contenttype`, `key`) mean nothing here.
  */
-import { AFTER_SEND_SINGLE_MSG } from './callback-schema.ts';
+import type { Callback } from './callback.ts';
+import { CALLBACKS, callbackFor } from './callbacks.ts';
 import { callbackError } from './openim-response.ts';
-
-/** The HTTP paths the receiver serves: the base URL, and the base URL plus the command. */
-export const CALLBACK_PATHS = ['/', `/${AFTER_SEND_SINGLE_MSG}`] as const;
 
 /** Where a command was named, for error details. */
 type Source = 'path' | 'query' | 'body';
 
 /** The parts of a request that can name the command. */
 export interface CommandSources {
-  /** The request path, e.g. `/callbackAfterSendSingleMsgCommand`. */
-  readonly rawPath: string;
+  /** The route API Gateway matched, e.g. `POST /callbackAfterSendSingleMsgCommand`. */
+  readonly routeKey: string;
   /** Query string parameters, if any. */
   readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | undefined;
   /** The parsed body. */
   readonly body: unknown;
 }
 
-/** The command named in the path's last segment, if the path has one. */
-function pathCommand(rawPath: string): string | undefined {
-  return rawPath.split('/').findLast((part) => part !== '');
+/** The command a route names (`POST /<command>`), if it names one. */
+export function routeCommand(routeKey: string): string | undefined {
+  const path = routeKey.split(' ')[1] ?? '';
+  return path.split('/').findLast((part) => part !== '');
 }
 
 /** The body's `callbackCommand`, if the body is an object that has a string one. */
@@ -35,33 +36,43 @@ function bodyCommand(body: unknown): string | undefined {
 }
 
 /**
- * Checks that every place naming a command names the same, known one. Throws a 400 when they
- * disagree and a 404 for a command this receiver does not serve. A request that names none is
- * left to the body's validation, which requires `callbackCommand`.
+ * The callback every place naming a command agrees on. Throws a 400 when they disagree or none
+ * names one, and a 404 for a command this receiver does not serve.
  */
-export function assertCallbackCommand(request: CommandSources): void {
+export function resolveCallback(request: CommandSources): Callback {
   const named: [Source, string][] = [];
-  const fromPath = pathCommand(request.rawPath);
+  const fromPath = routeCommand(request.routeKey);
   const fromQuery = request.queryStringParameters?.command;
   const fromBody = bodyCommand(request.body);
   if (fromPath !== undefined) named.push(['path', fromPath]);
   if (fromQuery !== undefined) named.push(['query', fromQuery]);
   if (fromBody !== undefined) named.push(['body', fromBody]);
+  const sources = named.map(([source]) => source).join(', ');
 
   const commands = new Set(named.map(([, command]) => command));
   if (commands.size > 1) {
     throw callbackError(
       400,
       'The request names more than one callback command',
-      `command sources disagree: ${named.map(([source]) => source).join(', ')}`,
+      `command sources disagree: ${sources}`,
     );
   }
   const [command] = commands;
-  if (command !== undefined && command !== AFTER_SEND_SINGLE_MSG) {
+  if (command === undefined) {
     throw callbackError(
-      404,
-      `This receiver only handles ${AFTER_SEND_SINGLE_MSG}`,
-      `unknown command in ${named.map(([source]) => source).join(', ')}; turn off other callbacks that use this URL in webhooks.yml`,
+      400,
+      'The request names no callback command',
+      'callbackCommand: is required (or post to <url>/<command>)',
     );
   }
+  const callback = callbackFor(command);
+  if (!callback) {
+    throw callbackError(
+      404,
+      'This receiver does not handle that callback command',
+      `unknown command in ${sources}; it handles ${CALLBACKS.map((c) => c.command).join(', ')}. ` +
+        'Turn off other callbacks that use this URL in webhooks.yml',
+    );
+  }
+  return callback;
 }

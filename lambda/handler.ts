@@ -6,12 +6,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createDynamoArchiveStore } from './archive-store.ts';
 import {
   createSpoolFallback,
   fallbackOnFirstUse,
   type MessageFallback,
 } from './message-fallback.ts';
-import { createDynamoMessageStore } from './message-store.ts';
 import { createHandler } from './receiver.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
 import { sdkDeadline } from './sdk-deadline.ts';
@@ -30,7 +30,7 @@ import { type CredentialSource, parseCredentials, staticCredentials } from './we
 /** Time for one read of the webhook secret; a failed re-read keeps the last good value. */
 const SECRET_DEADLINE_MS = 500;
 
-/** Time for the table write. 1.5 s of retries still leaves time for the fallback. */
+/** Time for a callback's table writes. 1.5 s of retries still leaves time for the fallback. */
 const TABLE_DEADLINE_MS = 1_500;
 
 /** Time for keeping a message in the fallback queue, then logging the loss if it failed too. */
@@ -100,13 +100,14 @@ function fallback(): MessageFallback | undefined {
   return directory ? createSpoolFallback({ directory }) : undefined;
 }
 
-const tableName = requiredEnv('TABLE_NAME');
+const tables = { messages: requiredEnv('TABLE_NAME'), seqs: requiredEnv('SEQ_TABLE_NAME') };
 
 /** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
-  store: createDynamoMessageStore({
+  store: createDynamoArchiveStore({
     client: new DynamoDBClient(sdkDeadline(TABLE_DEADLINE_MS)),
-    tableName,
+    tables,
+    deadlineMs: TABLE_DEADLINE_MS,
   }),
   fallback: fallback(),
   credentials: credentialSource(),

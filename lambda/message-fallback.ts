@@ -1,17 +1,26 @@
 /**
- * Where a message goes when the table will not take it. OpenIM never retries an after-callback, so
- * a record that could not be written is kept here, whole, until `npm run replay` writes it to the
- * table: an SQS queue in AWS (`sqs-fallback.ts`), a folder of files locally.
+ * Where a callback's record goes when the tables will not take it. OpenIM never retries an
+ * after-callback, so a record that could not be written is kept here, whole, with the command
+ * that made it, until `npm run replay` applies it: an SQS queue in AWS (`sqs-fallback.ts`), a
+ * folder of files locally.
  */
 import { hash } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MessageRecord } from './message-record.ts';
+import type { ArchiveRecord } from './archive-store.ts';
 
-/** A durable place for records the table did not take. */
+/** A record the tables did not take, and the callback whose write it is. */
+export interface KeptRecord {
+  /** The callback's command, which says what the record does to the tables. */
+  readonly callback: string;
+  /** The record. */
+  readonly record: ArchiveRecord;
+}
+
+/** A durable place for records the tables did not take. */
 export interface MessageFallback {
   /** Keeps the record durably; resolves only once it is safe. */
-  keep(record: MessageRecord): Promise<void>;
+  keep(kept: KeptRecord): Promise<void>;
 }
 
 /**
@@ -22,19 +31,28 @@ export interface MessageFallback {
 export function fallbackOnFirstUse(make: () => Promise<MessageFallback>): MessageFallback {
   let made: Promise<MessageFallback> | undefined;
   return {
-    async keep(record) {
+    async keep(kept) {
       made ??= make().catch((error: unknown) => {
         made = undefined;
         throw error;
       });
-      await (await made).keep(record);
+      await (await made).keep(kept);
     },
   };
 }
 
-/** The spool file for a message: one per `serverMsgID`, so a repeat overwrites, never doubles. */
-export function spoolFileName(serverMsgID: string): string {
-  return `${hash('sha256', serverMsgID)}.json`;
+/**
+ * The spool file for a kept record: one per callback and identity (the record without its arrival
+ * time), so a repeat overwrites, never doubles.
+ */
+export function spoolFileName({ callback, record }: KeptRecord): string {
+  const {
+    receivedAt: _receivedAt,
+    revokedAt: _revokedAt,
+    expiresAt: _expiresAt,
+    ...identity
+  } = record;
+  return `${hash('sha256', JSON.stringify([callback, identity]))}.json`;
 }
 
 /** A fallback onto a local folder: each record written to a temporary file, synced, then renamed. */
@@ -44,13 +62,13 @@ export function createSpoolFallback({
   readonly directory: string;
 }): MessageFallback {
   return {
-    async keep(record) {
+    async keep(kept) {
       await mkdir(directory, { recursive: true });
-      const target = join(directory, spoolFileName(record.serverMsgID));
+      const target = join(directory, spoolFileName(kept));
       const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
       const file = await open(temporary, 'w');
       try {
-        await file.writeFile(JSON.stringify(record));
+        await file.writeFile(JSON.stringify(kept));
         await file.sync();
       } finally {
         await file.close();

@@ -1,31 +1,52 @@
 /**
- * Turns a validated callback into the item stored in DynamoDB, and back. Pure functions only.
+ * Turns a validated message callback into the item stored in DynamoDB, and back. Pure functions
+ * only; the callback modules say which fields they know and which conversation a message is in.
  *
- * Every OpenIM field keeps its own name and type. The receiver adds `conversationID`, `sentAt` and
- * `receivedAt` (see `table-schema.ts`), plus `unknownFields` when a newer OpenIM sends fields this
- * version does not know.
+ * Every OpenIM field keeps its own name and type. The receiver adds `conversationID`, `sentAt`,
+ * `receivedAt` and `dayShard` (see `table-schema.ts`), plus `unknownFields` when a newer OpenIM
+ * sends fields this version does not know.
  */
 
 import { hash } from 'node:crypto';
-import type { CallbackAfterSendSingleMsgReq } from './callback-schema.ts';
-import { KNOWN_FIELDS } from './callback-schema.ts';
-import { DAY_SHARDS, DerivedAttribute, dayShardKey, utcDay } from './table-schema.ts';
+import { type CommonMessage, MAX_ID_BYTES } from './message-fields.ts';
+import {
+  DAY_SHARDS,
+  DerivedAttribute,
+  dayShardKey,
+  indexKeyAttributes,
+  utcDay,
+} from './table-schema.ts';
 
 /** DynamoDB's maximum item size, in bytes. */
 export const MAX_ITEM_BYTES = 400 * 1024;
 
-/** OpenIM's `sessionType` for system notifications, whose conversation IDs start with `sn_`. */
-const NOTIFICATION_SESSION_TYPE = 4;
+/** Number of bytes DynamoDB counts for a number, at most: 38 significant digits. */
+const MAX_NUMBER_BYTES = 21;
+
+/**
+ * The largest message record accepted: an item, less the room a revoke takes when it marks the
+ * record later (`revokedBy`, an ID, and `revokedAt`), so that marking it can never fail for size.
+ */
+export const MAX_RECORD_BYTES =
+  MAX_ITEM_BYTES -
+  (Buffer.byteLength(DerivedAttribute.revokedBy) +
+    MAX_ID_BYTES +
+    Buffer.byteLength(DerivedAttribute.revokedAt) +
+    MAX_NUMBER_BYTES);
 
 /** A value as it is kept in a record: OpenIM only sends these types. */
-type RecordValue = string | number | null | readonly string[];
+export type RecordValue = string | number | null | readonly string[];
 
 /** One stored message: OpenIM's fields under their own names, plus the receiver's attributes. */
 export interface MessageRecord {
   readonly [field: string]: RecordValue | undefined;
   readonly serverMsgID: string;
   readonly sendID: string;
-  readonly recvID: string;
+  /** One-to-one messages only. */
+  readonly recvID?: string;
+  /** Group messages only. */
+  readonly groupID?: string;
+  readonly seq: number;
   readonly conversationID: string;
   readonly sentAt: number;
   readonly receivedAt: number;
@@ -34,7 +55,7 @@ export interface MessageRecord {
   readonly expiresAt?: number;
 }
 
-/** What the receiver knows beyond the body when it stores a message. */
+/** What the receiver knows beyond the body when it stores a callback. */
 export interface RecordContext {
   /** When the callback arrived, in ms since the epoch. */
   readonly receivedAt: number;
@@ -42,25 +63,12 @@ export interface RecordContext {
   readonly ttlDays?: number | undefined;
 }
 
-/** UTF-16 surrogates: where JS string order and UTF-8 byte order part ways. */
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** Go's `sort.Strings` order: plain byte order of the UTF-8 encoding. */
-function compareUtf8(a: string, b: string): number {
-  // Without surrogates each UTF-16 unit is a code point, and code point order is UTF-8 byte order,
-  // so the common case needs no encoding.
-  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/**
- * OpenIM's own conversation ID for a one-to-one chat (`GetConversationIDBySessionType`): the two
- * user IDs in byte order, `si_` for chats and `sn_` for notifications.
- */
-export function conversationIdOf(sessionType: number, sendID: string, recvID: string): string {
-  const [first, second] = [sendID, recvID].sort(compareUtf8);
-  const prefix = sessionType === NOTIFICATION_SESSION_TYPE ? 'sn_' : 'si_';
-  return `${prefix}${first}_${second}`;
+/** How one callback's message becomes a record. */
+export interface MessageShape {
+  /** The OpenIM fields of the callback's body, in Go's struct order; others are unknown. */
+  readonly knownFields: ReadonlySet<string>;
+  /** OpenIM's conversation ID for the message. */
+  readonly conversationID: string;
 }
 
 /**
@@ -72,55 +80,61 @@ export function dayShardOf(sentAt: number, serverMsgID: string): string {
   return dayShardKey(utcDay(sentAt), shard);
 }
 
-/** Builds the item to store. Fields the schema does not know go, as JSON, into `unknownFields`. */
+/** Index keys: DynamoDB refuses `""` for them, so an empty one is left off the item. */
+const INDEX_KEYS = indexKeyAttributes();
+
+/**
+ * Builds the item to store. Fields the callback does not know go, as JSON, into `unknownFields`;
+ * an index key that is empty is left off, so the message is simply not in that index.
+ */
 export function toMessageRecord(
-  message: CallbackAfterSendSingleMsgReq,
+  message: CommonMessage,
+  { knownFields, conversationID }: MessageShape,
   context: RecordContext,
 ): MessageRecord {
   const known: Record<string, RecordValue> = {};
   const unknown: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(message)) {
-    if (KNOWN_FIELDS.has(field)) known[field] = value as RecordValue;
-    else unknown[field] = value;
+    if (!knownFields.has(field)) unknown[field] = value;
+    else if (!(value === '' && INDEX_KEYS.has(field))) known[field] = value as RecordValue;
   }
-  const hasUnknown = Object.keys(unknown).length > 0;
   const sentAt = message.sendTime ?? message.createTime;
   return {
     ...known,
     serverMsgID: message.serverMsgID,
     sendID: message.sendID,
-    recvID: message.recvID,
-    [DerivedAttribute.conversationId]: conversationIdOf(
-      message.sessionType,
-      message.sendID,
-      message.recvID,
-    ),
+    seq: message.seq,
+    [DerivedAttribute.conversationId]: conversationID,
     [DerivedAttribute.sentAt]: sentAt,
     [DerivedAttribute.receivedAt]: context.receivedAt,
     [DerivedAttribute.dayShard]: dayShardOf(sentAt, message.serverMsgID),
-    ...(hasUnknown ? { [DerivedAttribute.unknownFields]: JSON.stringify(unknown) } : {}),
-    ...(context.ttlDays === undefined
-      ? {}
-      : {
-          [DerivedAttribute.expiresAt]:
-            Math.floor(context.receivedAt / 1000) + context.ttlDays * 86_400,
-        }),
+    ...(Object.keys(unknown).length > 0
+      ? { [DerivedAttribute.unknownFields]: JSON.stringify(unknown) }
+      : {}),
+    ...expiryOf(context),
   };
 }
 
-/** The callback body a record was made from: OpenIM's fields and any unknown ones. */
-export function toCallbackBody(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/** `expiresAt`, in epoch seconds, when a TTL is configured: `ttlDays` after arrival. */
+export function expiryOf({ receivedAt, ttlDays }: RecordContext): { expiresAt?: number } {
+  return ttlDays === undefined
+    ? {}
+    : { [DerivedAttribute.expiresAt]: Math.floor(receivedAt / 1000) + ttlDays * 86_400 };
+}
+
+/** The callback body a record was made from: the callback's known fields and any unknown ones. */
+export function toCallbackBody(
+  record: Readonly<Record<string, unknown>>,
+  knownFields: ReadonlySet<string>,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  for (const field of KNOWN_FIELDS) {
+  for (const field of knownFields) {
     if (record[field] !== undefined) body[field] = record[field];
   }
   const unknownFields = record[DerivedAttribute.unknownFields];
   if (typeof unknownFields === 'string') Object.assign(body, JSON.parse(unknownFields));
   return body;
 }
-
-/** Upper bound of a number's stored size: 38 significant digits take at most 21 bytes. */
-const MAX_NUMBER_BYTES = 21;
 
 /** Stored size of one value by DynamoDB's rules, rounded up where the rules are approximate. */
 function valueBytes(value: RecordValue): number {
@@ -131,11 +145,14 @@ function valueBytes(value: RecordValue): number {
   return value.reduce((sum, item) => sum + 1 + Buffer.byteLength(item, 'utf8'), 3);
 }
 
+/** A record of any kind, as plain attributes. */
+type Attributes = Readonly<Record<string, RecordValue | undefined>>;
+
 /**
  * The record's size as DynamoDB counts it (attribute names plus values), never below the real
  * size, so a record that passes this check always fits in one item.
  */
-export function recordSizeBytes(record: MessageRecord): number {
+export function recordSizeBytes(record: Attributes): number {
   let total = 0;
   for (const [name, value] of Object.entries(record)) {
     if (value !== undefined) total += Buffer.byteLength(name, 'utf8') + valueBytes(value);
@@ -144,7 +161,7 @@ export function recordSizeBytes(record: MessageRecord): number {
 }
 
 /** The fields that take the most room in a record, largest first, for a 413's details. */
-export function largestFields(record: MessageRecord, count = 3): string[] {
+export function largestFields(record: Attributes, count = 3): string[] {
   return Object.entries(record)
     .filter((entry): entry is [string, RecordValue] => entry[1] !== undefined)
     .map(([name, value]) => ({ name, bytes: valueBytes(value) }))

@@ -70,9 +70,20 @@ export const INTERNAL_ERROR_MESSAGE = 'Internal error';
 /** Details for the errors that middy's own middlewares raise, which carry no `errDlt`. */
 const DEFAULT_DETAILS: Readonly<Record<number, string>> = {
   415: 'Content-Type must be application/json',
-  422: 'the body must be one JSON object without __proto__ or constructor.prototype keys',
+  422: 'the body is not valid JSON',
   500: 'the receiver failed; the message was not stored',
 };
+
+/** The message of the body parser's refusal of a prototype-polluting key. */
+const FORBIDDEN_KEY = 'Forbidden key in JSON body';
+
+/** `errDlt` for an error that has none of its own. */
+function defaultDetails(statusCode: number, error: CallbackError | null): string {
+  if (statusCode === 422 && error?.message === FORBIDDEN_KEY) {
+    return 'the body has a __proto__ or constructor.prototype key, which is refused';
+  }
+  return DEFAULT_DETAILS[statusCode] ?? '';
+}
 
 /**
  * Reshapes the response that `@middy/http-error-handler` built from an error into OpenIM's body,
@@ -87,7 +98,7 @@ export function openimErrorBody(logger: Logger): MiddlewareObj {
       const statusCode = response?.statusCode ?? 500;
       const error = request.error as CallbackError | null;
       const errMsg = error?.message || INTERNAL_ERROR_MESSAGE;
-      const errDlt = error?.errDlt || DEFAULT_DETAILS[statusCode] || '';
+      const errDlt = error?.errDlt || defaultDetails(statusCode, error);
       const shaped = errorResponse(statusCode, errMsg, errDlt);
       // Keep headers the error asked for (e.g. WWW-Authenticate), but not its plain-text type.
       const extra = Object.entries(response?.headers ?? {}).filter(

@@ -1,7 +1,9 @@
 /**
  * What the receiver counts, as CloudWatch metrics in Embedded Metric Format (Powertools Metrics):
  * one name per event an operator asks about, so alarms and the dashboard read like the questions.
+ * Each is counted in total (the alarms watch that) and per callback (the dashboard splits by it).
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 
@@ -14,21 +16,24 @@ export const SERVICE_NAME = 'openim-callback-receiver';
 /** The dimension that says why a request was refused. */
 export const REASON_DIMENSION = 'reason';
 
+/** The dimension that names the callback (its `webhooks.yml` key). */
+export const CALLBACK_DIMENSION = 'callback';
+
 /** The receiver's metric names, shared with the stack's alarms and dashboard. */
 export const MetricName = {
-  /** A message written to the table. */
+  /** A callback that changed the archive: a message stored or completed, a revoke recorded. */
   stored: 'MessagesStored',
-  /** A repeated delivery of a message already stored. */
+  /** A repeated delivery of a callback already stored. */
   duplicate: 'DuplicateDeliveries',
   /** A refused request, with a `reason` dimension. */
   rejected: 'Rejections',
   /** A request with missing or wrong credentials. */
   authFailure: 'AuthFailures',
-  /** A message kept in the fallback because the table failed. */
+  /** A record kept in the fallback because the table failed. */
   fallbackWrite: 'FallbackWrites',
-  /** A message that could be neither stored nor kept. */
+  /** A callback answered 5xx and neither stored nor kept: OpenIM will not send it again. */
   lost: 'MessagesLost',
-  /** Time for the table write, retries included. */
+  /** Time for the table writes, retries included. */
   storageLatency: 'StorageLatency',
 } as const;
 
@@ -46,6 +51,14 @@ export function rejectionReason(statusCode: number): string {
   return reasons[statusCode] ?? (statusCode >= 500 ? 'receiver-failure' : 'other');
 }
 
+/**
+ * Counts the rest of this invocation's metrics under `callback` as well as in total: two dimension
+ * sets, `service, callback` and `service` alone.
+ */
+export function countUnder(metrics: Metrics, callback: string): void {
+  metrics.addDimensions({ [CALLBACK_DIMENSION]: callback }).addDimensions({});
+}
+
 /** Counts one event. */
 export function count(metrics: Metrics, name: string): void {
   metrics.addMetric(name, MetricUnit.Count, 1);
@@ -60,20 +73,39 @@ export function countRejection(metrics: Metrics, statusCode: number): void {
   if (statusCode === 401) count(metrics, MetricName.authFailure);
 }
 
-/** Records how long the table write took. */
+/** Records how long the table writes took. */
 export function recordStorageLatency(metrics: Metrics, milliseconds: number): void {
   metrics.addMetric(MetricName.storageLatency, MetricUnit.Milliseconds, milliseconds);
 }
 
 /**
- * Counts every refused request by reason. Use it before `@middy/http-error-handler`, so that it
- * sees the status the error handler settled on.
+ * Publishes the invocation's metrics, if it counted any. Powertools' own `logMetrics` prints a
+ * plain-text warning for an invocation that counted none (a refusal counts in a blob of its own).
  */
-export function countRejections(metrics: Metrics): MiddlewareObj {
+export function publishMetrics(metrics: Metrics): MiddlewareObj {
+  const publish = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    else metrics.clearDimensions();
+  };
+  return { after: publish, onError: publish };
+}
+
+/**
+ * Counts every refused request by reason, and every 5xx that kept nothing as a lost message: the
+ * after-callback is never retried. Use it before `@middy/http-error-handler`, so that it sees the
+ * status the error handler settled on.
+ */
+export function accountForRefusals(logger: Logger, metrics: Metrics | undefined): MiddlewareObj {
   return {
     onError: (request) => {
-      const response = request.response as { statusCode?: number } | undefined;
-      countRejection(metrics, response?.statusCode ?? 500);
+      const statusCode = (request.response as { statusCode?: number } | undefined)?.statusCode;
+      const status = statusCode ?? 500;
+      if (metrics) countRejection(metrics, status);
+      const kept = (request.error as { kept?: boolean } | null)?.kept === true;
+      if (status >= 500 && !kept) {
+        logger.critical('Message lost: it was neither stored nor kept');
+        if (metrics) count(metrics, MetricName.lost);
+      }
     },
   };
 }

@@ -1,14 +1,14 @@
 /**
- * The receiver: a middy chain around one small function. Parsing, command resolution, validation
- * and record building are pure; storage sits behind {@link MessageStore}. `handler.ts` wires the
- * real AWS clients; tests and the local server call {@link createHandler} with their own.
+ * The receiver: a middy chain around one small function. Command resolution, validation and
+ * record building are pure and declared per callback (`callbacks.ts`); storage sits behind
+ * {@link ArchiveStore}. `handler.ts` wires the real AWS clients; tests and the local server call
+ * {@link createHandler} with their own.
  */
 
 import type { BlockList } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -18,32 +18,35 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { assertCallbackCommand } from './callback-command.ts';
-import { type FieldProblems, MAX_ID_BYTES, validateCallback } from './callback-schema.ts';
+import type { ArchiveRecord, ArchiveStore, StoreOutcome } from './archive-store.ts';
+import type { Callback } from './callback.ts';
+import { resolveCallback, routeCommand } from './callback-command.ts';
+import { callbackFor } from './callbacks.ts';
 import type { MessageFallback } from './message-fallback.ts';
-import type { MessageRecord } from './message-record.ts';
-import {
-  largestFields,
-  MAX_ITEM_BYTES,
-  recordSizeBytes,
-  toMessageRecord,
-} from './message-record.ts';
-import type { MessageStore, PutOutcome } from './message-store.ts';
+import { type FieldProblems, MAX_ID_BYTES, validateBody } from './message-fields.ts';
+import { largestFields, MAX_RECORD_BYTES, recordSizeBytes } from './message-record.ts';
 import {
   callbackError,
   INTERNAL_ERROR_MESSAGE,
   openimErrorBody,
   successResponse,
 } from './openim-response.ts';
-import { count, countRejections, MetricName, recordStorageLatency } from './receiver-metrics.ts';
+import {
+  accountForRefusals,
+  count,
+  countUnder,
+  MetricName,
+  publishMetrics,
+  recordStorageLatency,
+} from './receiver-metrics.ts';
 import { sourceIpAllowlist } from './source-allowlist.ts';
 import { type CredentialSource, webhookAuth } from './webhook-auth.ts';
 
 /** What the receiver needs from its surroundings. */
 export interface ReceiverDependencies {
-  /** Where messages are stored. */
-  readonly store: MessageStore;
-  /** Where a message goes when the store fails. @default undefined (nowhere: it is lost) */
+  /** Where callbacks are stored. */
+  readonly store: ArchiveStore;
+  /** Where a record goes when the store fails. @default undefined (nowhere: it is lost) */
   readonly fallback?: MessageFallback | undefined;
   /** The Basic credentials OpenIM must present. @default undefined (no check) */
   readonly credentials?: CredentialSource | undefined;
@@ -114,11 +117,11 @@ export function createHandler({
 }: ReceiverDependencies): ReceiverHandler {
   const counted = (name: string) => metrics && count(metrics, name);
 
-  /** Keeps a record the table did not take; false if there is no fallback or it failed too. */
-  const keepInFallback = async (record: MessageRecord): Promise<boolean> => {
+  /** Keeps a record the store did not take; false if there is no fallback or it failed too. */
+  const keepInFallback = async (callback: Callback, record: ArchiveRecord): Promise<boolean> => {
     if (!fallback) return false;
     try {
-      await fallback.keep(record);
+      await fallback.keep({ callback: callback.command, record });
       counted(MetricName.fallbackWrite);
       return true;
     } catch (error) {
@@ -127,34 +130,39 @@ export function createHandler({
     }
   };
 
-  /** Stores the record; if the table fails, keeps it in the fallback and answers 503 either way. */
-  const storeOrKeep = async (record: MessageRecord): Promise<PutOutcome> => {
+  /** Stores the record; if the store fails, keeps it in the fallback and answers 503 either way. */
+  const storeOrKeep = async (callback: Callback, record: ArchiveRecord): Promise<StoreOutcome> => {
     const started = performance.now();
     try {
-      const outcome = await store.put(record);
+      const outcome = await callback.store(store, record);
       if (metrics) recordStorageLatency(metrics, performance.now() - started);
       counted(outcome === 'stored' ? MetricName.stored : MetricName.duplicate);
       return outcome;
     } catch (error) {
       logger.error('Storing the message failed', { errorName: errorNameOf(error) });
-      if (await keepInFallback(record)) {
-        logger.warn('Message kept in the fallback for replay');
-        throw callbackError(
-          503,
-          'The message could not be stored in the table',
-          'it was kept in the fallback and will be stored by a replay',
-        );
-      }
-      logger.critical('Message lost: it could not be stored or kept');
-      counted(MetricName.lost);
-      throw callbackError(503, 'The message could not be stored', 'storage is unavailable');
+      const kept = await keepInFallback(callback, record);
+      if (kept) logger.warn('Message kept in the fallback for replay');
+      throw Object.assign(
+        kept
+          ? callbackError(
+              503,
+              'The message could not be stored in the table',
+              'it was kept in the fallback and will be stored by a replay',
+            )
+          : callbackError(503, 'The message could not be stored', 'storage is unavailable'),
+        { kept },
+      );
     }
   };
 
   const receive = async (event: ParsedEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     logger.appendKeys(traceKeys(event.body));
-    assertCallbackCommand(event);
-    const validation = validateCallback(event.body);
+    const callback = resolveCallback(event);
+    // A route that names the command has put the callback on the metrics already.
+    if (metrics && routeCommand(event.routeKey) === undefined) {
+      countUnder(metrics, callback.webhooksKey);
+    }
+    const validation = validateBody(callback.schema, event.body);
     if (!validation.ok) {
       throw callbackError(
         400,
@@ -162,21 +170,21 @@ export function createHandler({
         describeProblems(validation.problems),
       );
     }
-    const { message } = validation;
 
-    const record = toMessageRecord(message, { receivedAt: now(), ttlDays });
+    const record = callback.toRecord(validation.message, { receivedAt: now(), ttlDays });
+    logger.appendKeys(callback.identify(record));
     const size = recordSizeBytes(record);
-    if (size > MAX_ITEM_BYTES) {
+    if (size > MAX_RECORD_BYTES) {
       throw callbackError(
         413,
-        `The message takes ${size} bytes; one record holds at most ${MAX_ITEM_BYTES}`,
+        `The message takes ${size} bytes; one record holds at most ${MAX_RECORD_BYTES}`,
         `largest fields: ${largestFields(record).join(', ')}`,
       );
     }
 
-    const outcome = await storeOrKeep(record);
+    const outcome = await storeOrKeep(callback, record);
     // Stored messages are counted by the MessagesStored metric; one INFO line each would cost more
-    // than the rest of the invocation (see BENCHMARKS.md). Duplicates stay visible at INFO.
+    // than the rest of the invocation. Duplicates stay visible at INFO.
     if (outcome === 'stored') logger.debug('Message stored');
     else logger.info('Duplicate delivery; already stored');
     return successResponse();
@@ -184,11 +192,18 @@ export function createHandler({
 
   const chain = middy<ParsedEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use({ before: (request) => logger.appendKeys(traceKeys(undefined, request.event.headers)) });
-  if (metrics) {
-    // No ColdStart metric: Lambda reports each INIT's duration itself, and nothing here reads it.
-    chain.use(logMetrics(metrics)).use(countRejections(metrics));
-  }
+    .use({
+      before: (request) => {
+        logger.appendKeys(traceKeys(undefined, request.event.headers));
+        // The route names the callback before the body is read, so that even a request refused
+        // before then (an unverifiable one is a lost message) is counted under its callback.
+        const command = routeCommand(request.event.routeKey ?? '');
+        const callback = command === undefined ? undefined : callbackFor(command);
+        if (metrics && callback) countUnder(metrics, callback.webhooksKey);
+      },
+    });
+  if (metrics) chain.use(publishMetrics(metrics));
+  chain.use(accountForRefusals(logger, metrics));
   chain.use(openimErrorBody(logger)).use(httpHeaderNormalizer());
   // Who may post is settled before the body is even parsed.
   if (allowedSources) chain.use(sourceIpAllowlist(allowedSources) as MiddlewareObj<ParsedEvent>);

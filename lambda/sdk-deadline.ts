@@ -55,3 +55,30 @@ export function sdkDeadline(deadlineMs: number, attempts = 3): DeadlineSettings 
     requestHandler: { requestTimeout: perAttemptMs, throwOnRequestTimeout: true },
   };
 }
+
+/** Thrown when work did not settle within its deadline. */
+export class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+}
+
+/**
+ * `work`, or a {@link DeadlineExceeded} after `deadlineMs`: the limit for an operation of several
+ * requests, each under its own {@link sdkDeadline}. Work still running then is left to settle on
+ * its own; every write it could still make is idempotent.
+ */
+export async function within<T>(deadlineMs: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DeadlineExceeded(`not done within ${deadlineMs} ms`)),
+      deadlineMs,
+    );
+  });
+  // A late failure of the abandoned work must not become an unhandled rejection.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,5 +1,5 @@
 /**
- * The fallback onto an SQS queue, in AWS: one message per record, the record as JSON. `handler.ts`
+ * The fallback onto an SQS queue, in AWS: one message per kept record, as JSON. `handler.ts`
  * imports this module on the first record kept (see `fallbackOnFirstUse`), so a function whose
  * table never fails never runs the SQS client's code (V8 only skims it) or builds a client.
  */
@@ -10,7 +10,7 @@ import type { MessageFallback } from './message-fallback.ts';
 // dynamically would bundle every SQS command, since any of them could be asked for.
 export { SQSClient };
 
-/** A {@link MessageFallback} that sends each record to `queueUrl`, tagged with its serverMsgID. */
+/** A {@link MessageFallback} that sends each kept record to `queueUrl`, tagged with its command. */
 export function createSqsFallback({
   client,
   queueUrl,
@@ -19,14 +19,12 @@ export function createSqsFallback({
   readonly queueUrl: string;
 }): MessageFallback {
   return {
-    async keep(record) {
+    async keep(kept) {
       await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(record),
-          MessageAttributes: {
-            serverMsgID: { DataType: 'String', StringValue: record.serverMsgID },
-          },
+          MessageBody: JSON.stringify(kept),
+          MessageAttributes: { callback: { DataType: 'String', StringValue: kept.callback } },
         }),
       );
     },

@@ -1,22 +1,28 @@
 /**
- * The one definition of the messages table: its key, its indexes and the derived attributes that
- * feed them. The CDK stack, the local engine and the tests all build the table from this module.
+ * The one definition of the archive's two tables: their keys, their indexes and the derived
+ * attributes that feed them. The CDK stack, the local engine and the tests all build the tables
+ * from this module.
  *
- * One item per message, keyed by `serverMsgID` (OpenIM's identity for a message; `seq` is always 0
- * in this callback, so it is never part of a key). Three global secondary indexes answer the
- * questions a console user asks without a Scan:
+ * **messages**: one item per message, keyed by `serverMsgID` (OpenIM's identity for a message; the
+ * after-send callbacks carry `seq` 0, so `seq` is never part of its key). Four global secondary
+ * indexes answer the questions a console user asks without a Scan:
  *
- * | question                          | index            | partition key    | sort key |
- * |-----------------------------------|------------------|------------------|----------|
- * | one message                       | (table)          | `serverMsgID`    |          |
- * | a conversation, in send order     | `byConversation` | `conversationID` | `sentAt` |
- * | what a user sent                  | `bySender`       | `sendID`         | `sentAt` |
- * | what a user received              | `byReceiver`     | `recvID`         | `sentAt` |
- * | one day's messages (export, stats)| `byDay`          | `dayShard`       | `sentAt` |
+ * | question                           | index            | partition key    | sort key |
+ * |------------------------------------|------------------|------------------|----------|
+ * | one message                        | (table)          | `serverMsgID`    |          |
+ * | a conversation or group, in order  | `byConversation` | `conversationID` | `sentAt` |
+ * | what a user sent                   | `bySender`       | `sendID`         | `sentAt` |
+ * | what a user received (1:1 only)    | `byReceiver`     | `recvID`         | `sentAt` |
+ * | one day's messages (export, stats) | `byDay`          | `dayShard`       | `sentAt` |
  *
- * `dayShard` is the UTC day of `sentAt` plus one of {@link DAY_SHARDS} shards picked from the
- * message ID (`2025-05-09#07`), so that one busy day spreads its index writes over many partitions
- * instead of making one hot partition.
+ * Every index entry is written when a message is first stored. No index projects `seq`,
+ * `operationID` or `receivedAt`, so completing a record with the save-DB callback writes the table
+ * item alone, never an index (an update that changes a projected attribute writes that index too).
+ *
+ * **seqs**: one item per `(conversationID, seq)` that the receiver heard of, from the save-DB
+ * callback (`serverMsgID`) or a revoke (`revokedBy`, `revokedAt`). Both callbacks update this one
+ * item, so each sees what the other did before it, whatever their order (see `archive-store.ts`).
+ * Its items also answer "which seqs never arrived" with a Query, and find a message by seq.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -28,23 +34,40 @@ export interface KeyAttribute {
   readonly type: 'S' | 'N';
 }
 
-/** A global secondary index that projects whole items, so the console shows full records. */
-export interface MessageIndex {
+/** What an index copies of each item besides the keys. */
+export type Projection =
+  | { readonly type: 'KEYS_ONLY' }
+  | { readonly type: 'INCLUDE'; readonly attributes: readonly string[] };
+
+/** A global secondary index. */
+export interface TableIndex {
   /** Index name, as shown in the console's "Query" index picker. */
   readonly indexName: string;
   /** Partition key of the index. */
   readonly partitionKey: KeyAttribute;
   /** Sort key of the index. */
   readonly sortKey: KeyAttribute;
+  /** Attributes copied into the index besides the keys. */
+  readonly projection: Projection;
 }
 
-/** Attribute names the receiver adds to each record, next to OpenIM's own fields. */
+/** A table: its key and its global secondary indexes. */
+export interface TableDefinition {
+  /** The partition key. */
+  readonly partitionKey: KeyAttribute;
+  /** The sort key, if the table has one. */
+  readonly sortKey?: KeyAttribute;
+  /** The global secondary indexes. */
+  readonly indexes: readonly TableIndex[];
+}
+
+/** Attribute names the receiver adds to each message record, next to OpenIM's own fields. */
 export const DerivedAttribute = {
-  /** OpenIM's own conversation ID for the pair, e.g. `si_alice_bob`. */
+  /** OpenIM's own conversation ID: `si_alice_bob`, `sg_<groupID>`, `g_<groupID>`, `sn_…`. */
   conversationId: 'conversationID',
   /** Send time in ms: `sendTime`, or `createTime` for servers older than v3.8.1. */
   sentAt: 'sentAt',
-  /** When the receiver got the callback, in ms since the epoch. */
+  /** When the receiver got the first callback of the message, in ms since the epoch. */
   receivedAt: 'receivedAt',
   /** Unknown fields from newer OpenIM versions, kept verbatim as one JSON object string. */
   unknownFields: 'unknownFields',
@@ -52,6 +75,10 @@ export const DerivedAttribute = {
   expiresAt: 'expiresAt',
   /** The UTC day of `sentAt` and a shard, e.g. `2025-05-09#07`: the key of the `byDay` index. */
   dayShard: 'dayShard',
+  /** Who revoked the message (OpenIM's `userID` in the revoke callback). */
+  revokedBy: 'revokedBy',
+  /** When the receiver got the revoke, in ms since the epoch. */
+  revokedAt: 'revokedAt',
 } as const;
 
 /** How many shards one day's messages are spread over in the `byDay` index. */
@@ -65,32 +92,98 @@ export const IndexName = {
   byDay: 'byDay',
 } as const;
 
-/** The messages table's partition key. */
-export const MESSAGE_KEY: KeyAttribute = { name: 'serverMsgID', type: 'S' };
+const sentAtKey: KeyAttribute = { name: DerivedAttribute.sentAt, type: 'N' };
 
-/** The messages table's global secondary indexes. */
-export const MESSAGE_INDEXES: readonly MessageIndex[] = [
-  {
-    indexName: IndexName.byConversation,
-    partitionKey: { name: DerivedAttribute.conversationId, type: 'S' },
-    sortKey: { name: DerivedAttribute.sentAt, type: 'N' },
-  },
-  {
-    indexName: IndexName.bySender,
-    partitionKey: { name: 'sendID', type: 'S' },
-    sortKey: { name: DerivedAttribute.sentAt, type: 'N' },
-  },
-  {
-    indexName: IndexName.byReceiver,
-    partitionKey: { name: 'recvID', type: 'S' },
-    sortKey: { name: DerivedAttribute.sentAt, type: 'N' },
-  },
-  {
-    indexName: IndexName.byDay,
-    partitionKey: { name: DerivedAttribute.dayShard, type: 'S' },
-    sortKey: { name: DerivedAttribute.sentAt, type: 'N' },
-  },
-];
+/** What a person reads of a conversation in the console's index query. */
+const CONVERSATION_VIEW = [
+  'sendID',
+  'senderNickname',
+  'contentType',
+  'content',
+  'atUserList',
+  DerivedAttribute.revokedBy,
+  DerivedAttribute.revokedAt,
+] as const;
+
+/** What `npm run stats` counts, read from the `byDay` index alone. */
+export const DAY_STATS_ATTRIBUTES = [
+  'sendID',
+  'recvID',
+  'groupID',
+  DerivedAttribute.conversationId,
+] as const;
+
+/** The messages table. */
+export const MESSAGES_TABLE: TableDefinition = {
+  partitionKey: { name: 'serverMsgID', type: 'S' },
+  indexes: [
+    {
+      indexName: IndexName.byConversation,
+      partitionKey: { name: DerivedAttribute.conversationId, type: 'S' },
+      sortKey: sentAtKey,
+      projection: { type: 'INCLUDE', attributes: CONVERSATION_VIEW },
+    },
+    {
+      indexName: IndexName.bySender,
+      partitionKey: { name: 'sendID', type: 'S' },
+      sortKey: sentAtKey,
+      projection: { type: 'KEYS_ONLY' },
+    },
+    {
+      indexName: IndexName.byReceiver,
+      partitionKey: { name: 'recvID', type: 'S' },
+      sortKey: sentAtKey,
+      projection: { type: 'KEYS_ONLY' },
+    },
+    {
+      indexName: IndexName.byDay,
+      partitionKey: { name: DerivedAttribute.dayShard, type: 'S' },
+      sortKey: sentAtKey,
+      projection: { type: 'INCLUDE', attributes: DAY_STATS_ATTRIBUTES },
+    },
+  ],
+};
+
+/** The seqs table: one item per `(conversationID, seq)`. */
+export const SEQS_TABLE: TableDefinition = {
+  partitionKey: { name: 'conversationID', type: 'S' },
+  sortKey: { name: 'seq', type: 'N' },
+  indexes: [],
+};
+
+/** The messages table's partition key. */
+export const MESSAGE_KEY = MESSAGES_TABLE.partitionKey;
+
+/** The TTL attribute name, used only when the deployment turns TTL on. */
+export const MESSAGE_TTL_ATTRIBUTE = DerivedAttribute.expiresAt;
+
+/** The names of the two tables in one deployment. */
+export interface ArchiveTableNames {
+  /** The messages table. */
+  readonly messages: string;
+  /** The seqs table. */
+  readonly seqs: string;
+}
+
+/** The seqs table's name next to a local messages table `name` (AWS names both itself). */
+export function localTableNames(messages: string): ArchiveTableNames {
+  return { messages, seqs: `${messages}-seqs` };
+}
+
+/** The attributes that every index of the messages table needs on an item to list it. */
+export function indexKeyAttributes(): ReadonlySet<string> {
+  return new Set(MESSAGES_TABLE.indexes.flatMap((i) => [i.partitionKey.name, i.sortKey.name]));
+}
+
+/** Every key attribute of a table and its indexes, once each. */
+export function keyAttributes(table: TableDefinition): KeyAttribute[] {
+  const all = [
+    table.partitionKey,
+    ...(table.sortKey ? [table.sortKey] : []),
+    ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
+  return [...new Map(all.map((a) => [a.name, a])).values()];
+}
 
 /** The `byDay` partition key for a day (`YYYY-MM-DD`, UTC) and a shard number. */
 export function dayShardKey(day: string, shard: number): string {
@@ -107,32 +200,39 @@ export function utcDay(epochMs: number): string {
   return new Date(clamped).toISOString().slice(0, 10);
 }
 
-/** The TTL attribute name, used only when the deployment turns TTL on. */
-export const MESSAGE_TTL_ATTRIBUTE = DerivedAttribute.expiresAt;
-
-/** Every key attribute of the table and its indexes, once each. */
-export function keyAttributes(): KeyAttribute[] {
-  const all = [MESSAGE_KEY, ...MESSAGE_INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])];
-  return [...new Map(all.map((a) => [a.name, a])).values()];
-}
-
 /** The CreateTable request for the local engine and the tests (on-demand, like the stack). */
-export function createTableInput(tableName: string): CreateTableCommandInput {
+export function createTableInput(
+  table: TableDefinition,
+  tableName: string,
+): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: keyAttributes().map((a) => ({
+    AttributeDefinitions: keyAttributes(table).map((a) => ({
       AttributeName: a.name,
       AttributeType: a.type,
     })),
-    KeySchema: [{ AttributeName: MESSAGE_KEY.name, KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: MESSAGE_INDEXES.map((i) => ({
-      IndexName: i.indexName,
-      KeySchema: [
-        { AttributeName: i.partitionKey.name, KeyType: 'HASH' },
-        { AttributeName: i.sortKey.name, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    })),
+    KeySchema: [
+      { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+      ...(table.sortKey ? [{ AttributeName: table.sortKey.name, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(table.indexes.length === 0
+      ? {}
+      : {
+          GlobalSecondaryIndexes: table.indexes.map((i) => ({
+            IndexName: i.indexName,
+            KeySchema: [
+              { AttributeName: i.partitionKey.name, KeyType: 'HASH' as const },
+              { AttributeName: i.sortKey.name, KeyType: 'RANGE' as const },
+            ],
+            Projection:
+              i.projection.type === 'INCLUDE'
+                ? {
+                    ProjectionType: 'INCLUDE' as const,
+                    NonKeyAttributes: [...i.projection.attributes],
+                  }
+                : { ProjectionType: 'KEYS_ONLY' as const },
+          })),
+        }),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The embedded DynamoDB-compatible engine (dynalite) for local runs and tests, with the messages
- * table created from the one table definition.
+ * The embedded DynamoDB-compatible engine (dynalite) for local runs and tests, with the archive's
+ * tables created from the one table definition.
  */
 import { Worker } from 'node:worker_threads';
 import {
@@ -9,7 +9,13 @@ import {
   DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../lambda/table-schema.ts';
+import {
+  type ArchiveTableNames,
+  createTableInput,
+  MESSAGES_TABLE,
+  SEQS_TABLE,
+  type TableDefinition,
+} from '../lambda/table-schema.ts';
 
 /** Credentials and region the local engine accepts; it checks neither. */
 export const LOCAL_AWS = {
@@ -37,10 +43,23 @@ export interface LocalEngine {
   close(): Promise<void>;
 }
 
-/** Creates the messages table unless it exists, and waits until it is active. */
-export async function ensureMessageTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates the archive's two tables unless they exist, and waits until they are active. */
+export async function ensureArchiveTables(
+  client: DynamoDBClient,
+  tables: ArchiveTableNames,
+): Promise<void> {
+  await ensureTable(client, MESSAGES_TABLE, tables.messages);
+  await ensureTable(client, SEQS_TABLE, tables.seqs);
+}
+
+/** Creates a table unless it exists, and waits until it is active. */
+async function ensureTable(
+  client: DynamoDBClient,
+  table: TableDefinition,
+  tableName: string,
+): Promise<void> {
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await client.send(new CreateTableCommand(createTableInput(table, tableName)));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { CALLBACK_PATHS } from '../lambda/callback-command.ts';
+import { CALLBACK_PATHS } from '../lambda/callbacks.ts';
 import { errorResponse } from '../lambda/openim-response.ts';
 import type { ReceiverHandler } from '../lambda/receiver.ts';
 import { type RouteKey, toHttpApiEvent } from './http-api-event.ts';
@@ -61,7 +61,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | und
 
 /** The route key a request matches, as API Gateway would match it, or why it matches none. */
 function matchRoute(method: string, path: string): RouteKey | 404 | 405 {
-  if (!(CALLBACK_PATHS as readonly string[]).includes(path)) return 404;
+  if (!CALLBACK_PATHS.includes(path)) return 404;
   if (method !== 'POST') return 405;
   return `POST ${path}` as RouteKey;
 }

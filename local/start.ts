@@ -4,9 +4,11 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { CALLBACKS, webhooksYaml } from '../lambda/callbacks.ts';
+import { localTableNames } from '../lambda/table-schema.ts';
 import { parseCredentials } from '../lambda/webhook-auth.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { ensureMessageTable, LOCAL_AWS, startLocalEngine } from './local-engine.ts';
+import { ensureArchiveTables, LOCAL_AWS, startLocalEngine } from './local-engine.ts';
 import { createReceiverServer } from './receiver-server.ts';
 
 /** A port from the environment, or the default; anything else stops the start with the fix. */
@@ -38,7 +40,7 @@ const host = '127.0.0.1';
 const port = portFrom('PORT', 3000);
 const dynamoPort = portFrom('DYNAMODB_PORT', 8000);
 const dataDir = resolve(process.env.DATA_DIR || '.data');
-const tableName = process.env.TABLE_NAME || 'openim-messages';
+const tables = localTableNames(process.env.TABLE_NAME || 'openim-messages');
 const spoolDir = join(dataDir, 'fallback');
 let username: string | undefined;
 try {
@@ -52,11 +54,12 @@ try {
 await mkdir(dataDir, { recursive: true });
 const unlock = await lockDataDir(dataDir).catch(fail);
 const engine = await startLocalEngine({ port: dynamoPort, host, dataDir }).catch(fail);
-await ensureMessageTable(engine.client, tableName);
+await ensureArchiveTables(engine.client, tables);
 
 // The handler reads these when it loads, exactly as in Lambda; the SDK honours the endpoint.
 Object.assign(process.env, {
-  TABLE_NAME: tableName,
+  TABLE_NAME: tables.messages,
+  SEQ_TABLE_NAME: tables.seqs,
   FALLBACK_SPOOL_DIR: spoolDir,
   AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
   AWS_REGION: LOCAL_AWS.region,
@@ -89,16 +92,13 @@ const backlog = waiting
 
 process.stdout.write(`
 OpenIM callback receiver listening on ${url}
-  storage: DynamoDB-compatible engine at ${engine.endpoint}, table "${tableName}", data in ${dataDir}
+  storage: DynamoDB-compatible engine at ${engine.endpoint}, tables "${tables.messages}" and "${tables.seqs}", data in ${dataDir}
+  stores:  ${CALLBACKS.map((c) => `${c.webhooksKey} (${c.summary})`).join('\n           ')}
   access:  ${access}${backlog}
 
 Point OpenIM at it in config/webhooks.yml${username ? ' (PASSWORD: the one in WEBHOOK_CREDENTIALS)' : ''}:
 
-  url: ${openimUrl}
-  afterSendSingleMsg:
-    enable: true
-    timeout: 5
-
+${webhooksYaml(openimUrl).replace(/^(?=.)/gm, '  ')}
 Browse the records with: npm run console
 Stop with Ctrl-C; requests in flight are answered and stored first.
 `);

@@ -1,7 +1,7 @@
 /**
- * Re-drives the fallback into the table. Each record is written with the receiver's own
- * conditional put, so a replay is idempotent: a record already in the table counts as done, and
- * running a replay twice, or while the receiver is storing, never doubles anything.
+ * Re-drives the fallback into the tables. Each record is applied by its own callback's store
+ * operation, which is idempotent: a record already applied counts as done, and running a replay
+ * twice, or while the receiver is storing, never doubles anything.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,12 +11,14 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { MessageRecord } from '../lambda/message-record.ts';
-import type { MessageStore } from '../lambda/message-store.ts';
+import type { ArchiveStore } from '../lambda/archive-store.ts';
+import { AFTER_SEND_SINGLE_MSG } from '../lambda/callbacks/after-send-single-msg.ts';
+import { callbackFor } from '../lambda/callbacks.ts';
+import type { KeptRecord } from '../lambda/message-fallback.ts';
 
 /** One record waiting in the fallback, and how to remove it once it is in the table. */
 export interface PendingRecord {
-  readonly record: MessageRecord;
+  readonly kept: KeptRecord;
   /** Removes the record from the fallback. */
   done(): Promise<void>;
 }
@@ -39,13 +41,25 @@ export interface ReplayReport {
   alreadyStored: number;
 }
 
-/** Parses one kept record, refusing anything that is not one. */
-function parseRecord(text: string, where: string): MessageRecord {
-  const record = JSON.parse(text) as MessageRecord;
-  if (typeof record?.serverMsgID !== 'string' || record.serverMsgID === '') {
-    throw new Error(`${where} does not hold a message record`);
+/**
+ * Parses one kept record, refusing anything that is not one. A bare message record is what
+ * receivers before the group and save-DB callbacks kept: a one-to-one after-send message.
+ */
+export function parseKeptRecord(text: string, where: string): KeptRecord {
+  const value = JSON.parse(text) as Partial<KeptRecord> & { serverMsgID?: unknown };
+  const kept: Partial<KeptRecord> =
+    typeof value?.serverMsgID === 'string'
+      ? { callback: AFTER_SEND_SINGLE_MSG, record: value as KeptRecord['record'] }
+      : value;
+  if (
+    typeof kept.callback !== 'string' ||
+    !callbackFor(kept.callback) ||
+    typeof kept.record !== 'object' ||
+    kept.record === null
+  ) {
+    throw new Error(`${where} does not hold a kept callback record`);
   }
-  return record;
+  return kept as KeptRecord;
 }
 
 /** The local spool folder (`$DATA_DIR/fallback`), file by file. */
@@ -58,8 +72,8 @@ export function spoolSource(directory: string): FallbackSource {
     async *records() {
       for (const file of await files()) {
         const path = join(directory, file);
-        const record = parseRecord(await readFile(path, 'utf8'), path);
-        yield { record, done: () => rm(path, { force: true }) };
+        const kept = parseKeptRecord(await readFile(path, 'utf8'), path);
+        yield { kept, done: () => rm(path, { force: true }) };
       }
     },
   };
@@ -91,9 +105,9 @@ export function queueSource(client: SQSClient, queueUrl: string): FallbackSource
         );
         if (Messages.length === 0) return;
         for (const message of Messages) {
-          const record = parseRecord(message.Body ?? '', `message ${message.MessageId}`);
+          const kept = parseKeptRecord(message.Body ?? '', `message ${message.MessageId}`);
           yield {
-            record,
+            kept,
             done: async () => {
               await client.send(
                 new DeleteMessageCommand({
@@ -110,17 +124,20 @@ export function queueSource(client: SQSClient, queueUrl: string): FallbackSource
 }
 
 /**
- * Writes every pending record to the table and removes it from the fallback once it is there.
- * Stops at the first failed write, leaving that record and the rest in the fallback.
+ * Applies every pending record, as its callback would have, and removes it from the fallback once
+ * it is in the tables. Stops at the first failed write, leaving that record and the rest in the
+ * fallback.
  */
 export async function replay(
   source: FallbackSource,
-  store: MessageStore,
+  store: ArchiveStore,
   onProgress: (report: Readonly<ReplayReport>) => void = () => undefined,
 ): Promise<ReplayReport> {
   const report: ReplayReport = { stored: 0, alreadyStored: 0 };
   for await (const pending of source.records()) {
-    const outcome = await store.put(pending.record);
+    const callback = callbackFor(pending.kept.callback);
+    if (!callback) throw new Error(`unknown callback ${pending.kept.callback}`);
+    const outcome = await callback.store(store, pending.kept.record);
     await pending.done();
     if (outcome === 'stored') report.stored += 1;
     else report.alreadyStored += 1;

@@ -1,15 +1,19 @@
 /**
- * The questions people ask of the messages table, each answered by GetItem or Query on the table
- * or one of its indexes (see `lambda/table-schema.ts`), never by a Scan.
+ * The questions people ask of the archive, each answered by GetItem, BatchGetItem or Query on a
+ * table or one of its indexes (see `lambda/table-schema.ts`), never by a Scan. Most indexes hold
+ * keys only, so that completing a record never writes them; whole records are then read from the
+ * table by key, 100 at a time.
  */
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { conversationIdOf } from '../lambda/message-record.ts';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { groupConversationIds } from '../lambda/callbacks/after-send-group-msg.ts';
+import { singleConversationId } from '../lambda/callbacks/after-send-single-msg.ts';
 import {
   DAY_SHARDS,
   DerivedAttribute,
@@ -19,13 +23,16 @@ import {
   utcDay,
 } from '../lambda/table-schema.ts';
 
-/** A stored message as plain values. */
+/** A stored item as plain values. */
 export type StoredMessage = Record<string, unknown>;
 
-/** The table to ask. */
+/** The tables to ask. */
 export interface QueryTarget {
   readonly client: DynamoDBClient;
+  /** The messages table. */
   readonly tableName: string;
+  /** The seqs table, when known (gaps and lookups by seq need it). */
+  readonly seqTableName?: string | undefined;
 }
 
 /** A time window on `sentAt`, in ms, both ends included. */
@@ -36,8 +43,49 @@ export interface TimeWindow {
 
 const ONE_DAY_MS = 86_400_000;
 
-/** Every item of an index partition, in `sentAt` order, page by page. */
-async function* queryPartition(
+/** BatchGetItem's limit on keys per request. */
+const BATCH_GET_KEYS = 100;
+
+/** The pieces of a Query: a key condition and what to read. */
+interface QueryParts {
+  readonly tableName: string;
+  readonly indexName?: string;
+  readonly condition: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, AttributeValue>;
+  readonly attributes?: readonly string[] | undefined;
+  readonly consistent?: boolean;
+}
+
+/** Every item a Query returns, page by page, in key order. */
+async function* queryAll(client: DynamoDBClient, parts: QueryParts): AsyncGenerator<StoredMessage> {
+  const projected = parts.attributes ?? [];
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: parts.tableName,
+        IndexName: parts.indexName,
+        KeyConditionExpression: parts.condition,
+        ExpressionAttributeNames: {
+          ...parts.names,
+          ...Object.fromEntries(projected.map((a, i) => [`#a${i}`, a])),
+        },
+        ExpressionAttributeValues: parts.values,
+        ...(projected.length > 0
+          ? { ProjectionExpression: projected.map((_, i) => `#a${i}`).join(', ') }
+          : {}),
+        ...(parts.consistent ? { ConsistentRead: true } : {}),
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) yield unmarshall(item);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+/** Every entry of an index partition, in `sentAt` order, within the window. */
+function queryIndex(
   { client, tableName }: QueryTarget,
   indexName: string,
   keyName: string,
@@ -46,34 +94,49 @@ async function* queryPartition(
   attributes?: readonly string[],
 ): AsyncGenerator<StoredMessage> {
   const values: Record<string, AttributeValue> = { ':key': { S: keyValue } };
+  const names: Record<string, string> = { '#key': keyName };
   let condition = '#key = :key';
   if (window.from !== undefined || window.to !== undefined) {
     values[':from'] = { N: String(window.from ?? Number.MIN_SAFE_INTEGER) };
     values[':to'] = { N: String(window.to ?? Number.MAX_SAFE_INTEGER) };
+    names['#sentAt'] = DerivedAttribute.sentAt;
     condition += ' AND #sentAt BETWEEN :from AND :to';
   }
-  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: indexName,
-        KeyConditionExpression: condition,
-        ExpressionAttributeNames: {
-          '#key': keyName,
-          ...(condition.includes('#sentAt') ? { '#sentAt': DerivedAttribute.sentAt } : {}),
-          ...Object.fromEntries((attributes ?? []).map((a, i) => [`#a${i}`, a])),
-        },
-        ExpressionAttributeValues: values,
-        ...(attributes
-          ? { ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', ') }
-          : {}),
-        ExclusiveStartKey,
-      }),
+  return queryAll(client, { tableName, indexName, condition, names, values, attributes });
+}
+
+/** Whole records for index entries, in the entries' order, read 100 keys at a time. */
+export async function* wholeRecords(
+  { client, tableName }: QueryTarget,
+  entries: AsyncIterable<StoredMessage>,
+): AsyncGenerator<StoredMessage> {
+  let batch: string[] = [];
+  const flush = async function* () {
+    const found = new Map<string, StoredMessage>();
+    let keys: Record<string, AttributeValue>[] = batch.map((id) =>
+      marshall({ [MESSAGE_KEY.name]: id }),
     );
-    for (const item of page.Items ?? []) yield unmarshall(item);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+    while (keys.length > 0) {
+      const { Responses, UnprocessedKeys } = await client.send(
+        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys } } }),
+      );
+      for (const item of Responses?.[tableName] ?? []) {
+        const record = unmarshall(item);
+        found.set(String(record[MESSAGE_KEY.name]), record);
+      }
+      keys = UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+    for (const id of batch) {
+      const record = found.get(id);
+      if (record) yield record;
+    }
+    batch = [];
+  };
+  for await (const entry of entries) {
+    batch.push(String(entry[MESSAGE_KEY.name]));
+    if (batch.length === BATCH_GET_KEYS) yield* flush();
+  }
+  if (batch.length > 0) yield* flush();
 }
 
 /** One message by its `serverMsgID`, if it is stored. */
@@ -87,6 +150,104 @@ export async function findMessage(
   return Item ? unmarshall(Item) : undefined;
 }
 
+/** The seqs table's name, or an error saying how to name it. */
+function seqTable(target: QueryTarget): string {
+  if (!target.seqTableName) {
+    throw new Error(
+      'the seqs table is unknown: use --stack NAME, or --seq-table NAME with --table',
+    );
+  }
+  return target.seqTableName;
+}
+
+/** What the archive knows of one seq of a conversation: its message, and any revoke. */
+export interface SeqEntry {
+  readonly conversationID: string;
+  readonly seq: number;
+  /** The message the save-DB callback brought for this seq, if it came. */
+  readonly serverMsgID?: string;
+  readonly revokedBy?: string;
+  readonly revokedAt?: number;
+}
+
+/** The seq's entry in the seqs table, and its message if stored: two GetItems. */
+export async function findBySeq(
+  target: QueryTarget,
+  conversationID: string,
+  seq: number,
+): Promise<{ entry?: SeqEntry; message?: StoredMessage }> {
+  const { Item } = await target.client.send(
+    new GetItemCommand({ TableName: seqTable(target), Key: marshall({ conversationID, seq }) }),
+  );
+  const entry = Item ? (unmarshall(Item) as SeqEntry) : undefined;
+  const message = entry?.serverMsgID ? await findMessage(target, entry.serverMsgID) : undefined;
+  return { ...(entry ? { entry } : {}), ...(message ? { message } : {}) };
+}
+
+/** Every seq of a conversation the archive heard of, in seq order (a consistent Query). */
+export function conversationSeqs(
+  target: QueryTarget,
+  conversationID: string,
+): AsyncGenerator<StoredMessage> {
+  return queryAll(target.client, {
+    tableName: seqTable(target),
+    condition: '#c = :c',
+    names: { '#c': 'conversationID' },
+    values: { ':c': { S: conversationID } },
+    consistent: true,
+  });
+}
+
+/** A range of seqs that never arrived, both ends included. */
+export interface SeqGap {
+  readonly conversationID: string;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+}
+
+/**
+ * The seq ranges from 1 to the highest seq received that have no message: "not received", which
+ * is not always "lost" (notifications and filtered content types take seqs too).
+ */
+export async function* seqGaps(
+  target: QueryTarget,
+  conversationID: string,
+): AsyncGenerator<SeqGap> {
+  let expected = 1;
+  for await (const entry of conversationSeqs(target, conversationID)) {
+    if (entry.serverMsgID === undefined) continue;
+    const seq = Number(entry.seq);
+    if (seq > expected) yield { conversationID, fromSeq: expected, toSeq: seq - 1 };
+    expected = Math.max(expected, seq + 1);
+  }
+}
+
+/** Index entries of several conversations merged into one stream in `sentAt` order. */
+async function* mergeBySentAt(
+  streams: AsyncGenerator<StoredMessage>[],
+): AsyncGenerator<StoredMessage> {
+  const heads = await Promise.all(streams.map((s) => s.next()));
+  for (;;) {
+    let next = -1;
+    heads.forEach((head, i) => {
+      if (head.done) return;
+      const current = heads[next];
+      if (
+        next < 0 ||
+        (current !== undefined &&
+          !current.done &&
+          Number(head.value.sentAt) < Number(current.value.sentAt))
+      )
+        next = i;
+    });
+    const head = heads[next];
+    const stream = streams[next];
+    if (!head || head.done || !stream) return;
+    yield head.value;
+    heads[next] = await stream.next();
+  }
+}
+
 /** The one-to-one conversation between two users, in send order. */
 export function conversationMessages(
   target: QueryTarget,
@@ -94,24 +255,33 @@ export function conversationMessages(
   userB: string,
   window?: TimeWindow,
 ): AsyncGenerator<StoredMessage> {
-  const id = conversationIdOf(1, userA, userB);
-  return queryPartition(
+  const id = singleConversationId(1, userA, userB);
+  return wholeRecords(
     target,
-    IndexName.byConversation,
-    DerivedAttribute.conversationId,
-    id,
-    window,
+    queryIndex(target, IndexName.byConversation, DerivedAttribute.conversationId, id, window),
   );
+}
+
+/** A group's messages, in send order (`sg_` and the legacy `g_` conversation together). */
+export function groupMessages(
+  target: QueryTarget,
+  groupID: string,
+  window?: TimeWindow,
+): AsyncGenerator<StoredMessage> {
+  const streams = groupConversationIds(groupID).map((id) =>
+    queryIndex(target, IndexName.byConversation, DerivedAttribute.conversationId, id, window),
+  );
+  return wholeRecords(target, mergeBySentAt(streams));
 }
 
 /** What a user sent, in send order. */
 export function sentMessages(target: QueryTarget, user: string, window?: TimeWindow) {
-  return queryPartition(target, IndexName.bySender, 'sendID', user, window);
+  return wholeRecords(target, queryIndex(target, IndexName.bySender, 'sendID', user, window));
 }
 
-/** What a user received, in send order. */
+/** What a user received in one-to-one chats, in send order. */
 export function receivedMessages(target: QueryTarget, user: string, window?: TimeWindow) {
-  return queryPartition(target, IndexName.byReceiver, 'recvID', user, window);
+  return wholeRecords(target, queryIndex(target, IndexName.byReceiver, 'recvID', user, window));
 }
 
 /** The UTC days (`YYYY-MM-DD`) from `from` to `to`, both included. */
@@ -128,16 +298,16 @@ export function daysBetween(from: string, to: string): string[] {
 }
 
 /**
- * One UTC day's messages, shard by shard (so not in send order across shards). `attributes` limits
- * what is read, which is what makes counting cheap.
+ * One UTC day's index entries, shard by shard (so not in send order across shards). `attributes`
+ * limits what is read to what the `byDay` index holds, which is what makes counting cheap.
  */
-export async function* dayMessages(
+export async function* dayEntries(
   target: QueryTarget,
   day: string,
   attributes?: readonly string[],
 ): AsyncGenerator<StoredMessage> {
   for (let shard = 0; shard < DAY_SHARDS; shard += 1) {
-    yield* queryPartition(
+    yield* queryIndex(
       target,
       IndexName.byDay,
       DerivedAttribute.dayShard,
@@ -146,4 +316,9 @@ export async function* dayMessages(
       attributes,
     );
   }
+}
+
+/** One UTC day's whole records, shard by shard. */
+export function dayMessages(target: QueryTarget, day: string): AsyncGenerator<StoredMessage> {
+  return wholeRecords(target, dayEntries(target, day));
 }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
-import { createDynamoMessageStore } from '../lambda/message-store.ts';
+import { createDynamoArchiveStore } from '../lambda/archive-store.ts';
 import { type FallbackSource, queueSource, replay, spoolSource } from './fallback-replay.ts';
 import {
   describeFailure,
@@ -36,13 +36,18 @@ try {
     const dataDir = resolve(values['data-dir'] ?? (process.env.DATA_DIR || '.data'));
     source = spoolSource(join(dataDir, 'fallback'));
   }
-  const { client, tableName } = await resolveTableTarget(values);
+  const { client, tableName, seqTableName } = await resolveTableTarget(values);
+  if (!seqTableName) throw new Error('the seqs table is unknown: add --seq-table NAME');
 
   const total = await source.count();
   process.stderr.write(
     `Replaying ${total ?? 'the'} message(s) from ${source.name} into ${tableName}\n`,
   );
-  const report = await replay(source, createDynamoMessageStore({ client, tableName }), (r) => {
+  const archive = createDynamoArchiveStore({
+    client,
+    tables: { messages: tableName, seqs: seqTableName },
+  });
+  const report = await replay(source, archive, (r) => {
     const done = r.stored + r.alreadyStored;
     process.stderr.write(`\r  ${done}${total === undefined ? '' : `/${total}`} replayed`);
   });

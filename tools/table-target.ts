@@ -6,12 +6,14 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
+import { localTableNames } from '../lambda/table-schema.ts';
 import { LOCAL_AWS } from '../local/local-engine.ts';
 
 /** The options every table tool takes. */
 export const TARGET_OPTIONS = {
   stack: { type: 'string' },
   table: { type: 'string' },
+  'seq-table': { type: 'string' },
   region: { type: 'string' },
 } as const;
 
@@ -19,6 +21,8 @@ export const TARGET_OPTIONS = {
 export interface TableTarget {
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /** The seqs table, when known. */
+  readonly seqTableName: string | undefined;
   /** Where the table is, for progress lines. */
   readonly where: string;
 }
@@ -50,21 +54,34 @@ export function requiredOutput(
 export async function resolveTableTarget(options: {
   readonly stack?: string | undefined;
   readonly table?: string | undefined;
+  readonly 'seq-table'?: string | undefined;
   readonly region?: string | undefined;
 }): Promise<TableTarget> {
   const aws = options.region ? { region: options.region } : {};
   if (options.stack) {
     const outputs = await readStackOutputs(new CloudFormationClient(aws), options.stack);
     const tableName = requiredOutput(outputs, STACK_OUTPUTS.tableName, options.stack);
-    return { client: new DynamoDBClient(aws), tableName, where: `stack ${options.stack}` };
+    return {
+      client: new DynamoDBClient(aws),
+      tableName,
+      seqTableName: outputs[STACK_OUTPUTS.seqTableName],
+      where: `stack ${options.stack}`,
+    };
   }
   if (options.table) {
-    return { client: new DynamoDBClient(aws), tableName: options.table, where: 'AWS' };
+    return {
+      client: new DynamoDBClient(aws),
+      tableName: options.table,
+      seqTableName: options['seq-table'],
+      where: 'AWS',
+    };
   }
   const endpoint = `http://127.0.0.1:${process.env.DYNAMODB_PORT || '8000'}`;
+  const tables = localTableNames(process.env.TABLE_NAME || 'openim-messages');
   return {
     client: new DynamoDBClient({ ...LOCAL_AWS, endpoint }),
-    tableName: process.env.TABLE_NAME || 'openim-messages',
+    tableName: tables.messages,
+    seqTableName: tables.seqs,
     where: endpoint,
   };
 }

@@ -35,10 +35,20 @@ import type { AssetManifest } from 'aws-cdk-lib/cloud-assembly-schema';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AFTER_SEND_SINGLE_MSG } from '../../lambda/callback-schema.ts';
+import { AFTER_SEND_SINGLE_MSG } from '../../lambda/callbacks/after-send-single-msg.ts';
+import { CALLBACKS } from '../../lambda/callbacks.ts';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
 import { type RouteKey, toHttpApiEvent } from '../../local/http-api-event.ts';
 import { LOCAL_AWS, type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
+import {
+  COMMANDS,
+  encodeGroupBody,
+  encodeRevokeBody,
+  encodeSaveDbBody,
+  mainRequestPath,
+  sampleGroupMessage,
+  sampleMessage,
+} from '../support/openim-wire.ts';
 import { type MetricRead, metricsRead } from './dashboard-body.ts';
 import { removeOutdirs, type Synthesized, synthesize, tempDir } from './synth-app.ts';
 
@@ -126,7 +136,22 @@ function openImEvent(
   const path = routeKey.slice(routeKey.indexOf(' ') + 1);
   // OpenIM 3.5 and later post to <url>/<command>; 3.0 to 3.4 post to <url>?command=<command>.
   const url = path === '/' ? `/?command=${AFTER_SEND_SINGLE_MSG}` : path;
-  const body = Buffer.from(`${V38_BODY.replace(V38_SERVER_MSG_ID, serverMsgID)}\n`, 'utf8');
+  return postEvent(
+    routeKey,
+    url,
+    `${V38_BODY.replace(V38_SERVER_MSG_ID, serverMsgID)}\n`,
+    authorization,
+  );
+}
+
+/** The event of a POST of `text` to `url` that API Gateway matched to `routeKey`. */
+function postEvent(
+  routeKey: RouteKey,
+  url: string,
+  text: string,
+  authorization: string | undefined,
+): APIGatewayProxyEventV2 {
+  const body = Buffer.from(text, 'utf8');
   return toHttpApiEvent(
     {
       method: 'POST',
@@ -344,17 +369,30 @@ describe('the synthesized artifact', () => {
   let resources: Record<string, Resource>;
   let routeKeys: RouteKey[];
   const tableName = 'messages-from-template';
+  const seqTableName = 'seqs-from-template';
+
+  /** The logical IDs of the template's messages and seqs tables. */
+  function tableIds(): { messages: string; seqs: string } {
+    const ids = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+      .map(([id]) => id);
+    const messages = ids.find((id) => id.startsWith('MessagesTable'));
+    const seqs = ids.find((id) => id.startsWith('MessagesSeqs'));
+    if (!messages || !seqs || ids.length !== 2) throw new Error(`tables: ${ids.join(', ')}`);
+    return { messages, seqs };
+  }
 
   /** The URL the test gives the template's queue, as CloudFormation would from `Ref`. */
   const queueUrl = () => `${queue.endpoint}/000000000000/fallback`;
 
   /** The function's environment from the template, with each reference resolved locally. */
   function functionEnv(fn: Resource): Record<string, string> {
-    const [tableId] = only(resources, 'AWS::DynamoDB::Table');
+    const tables = tableIds();
     const [secretId] = only(resources, 'AWS::SecretsManager::Secret');
     const [queueId] = only(resources, 'AWS::SQS::Queue');
     const refs: Record<string, string> = {
-      [tableId]: tableName,
+      [tables.messages]: tableName,
+      [tables.seqs]: seqTableName,
       [secretId]: SECRET_ARN,
       [queueId]: queueUrl(),
     };
@@ -464,23 +502,26 @@ describe('the synthesized artifact', () => {
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => r.Properties.RouteKey as RouteKey);
 
-    // The table the template defines, in dynalite
-    const [, table] = only(resources, 'AWS::DynamoDB::Table');
-    const { BillingMode, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } =
-      table.Properties as unknown as CreateTableCommandInput;
-    await engine.client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode,
-        KeySchema,
-        AttributeDefinitions,
-        GlobalSecondaryIndexes,
-      }),
-    );
-    await waitUntilTableExists(
-      { client: engine.client, maxWaitTime: 30 },
-      { TableName: tableName },
-    );
+    // The tables the template defines, in dynalite
+    const ids = tableIds();
+    for (const [id, name] of [
+      [ids.messages, tableName],
+      [ids.seqs, seqTableName],
+    ] as const) {
+      const { BillingMode, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = (
+        resources[id] as Resource
+      ).Properties as unknown as CreateTableCommandInput;
+      await engine.client.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode,
+          KeySchema,
+          AttributeDefinitions,
+          ...(GlobalSecondaryIndexes ? { GlobalSecondaryIndexes } : {}),
+        }),
+      );
+      await waitUntilTableExists({ client: engine.client, maxWaitTime: 30 }, { TableName: name });
+    }
   }, SLOW);
 
   afterAll(async () => {
@@ -490,11 +531,101 @@ describe('the synthesized artifact', () => {
   });
 
   it(
+    "stores a real OpenIM request with the stack's credentials on the base URL, also behind a base path or stage",
+    async () => {
+      // GIVEN: the same OpenIM request to the base URL, as API Gateway passes it without and with
+      // a custom domain's base path mapping or a named stage in front (raw paths /v1, /prod)
+      const routes = ['POST /', 'POST /'] as RouteKey[];
+      const serverMsgIDs = ['b0000000000000000000000000000001', 'b0000000000000000000000000000002'];
+      const events = [
+        {
+          ...openImEvent(routes[0] as RouteKey, serverMsgIDs[0] as string, basic(CREDENTIALS)),
+          rawPath: '/v1',
+        },
+        {
+          ...openImEvent(routes[1] as RouteKey, serverMsgIDs[1] as string, basic(CREDENTIALS)),
+          rawPath: '/prod/',
+        },
+      ];
+
+      // WHEN
+      const { answers } = await invoke(events);
+
+      // THEN: both stored, as OpenIM sent them
+      for (const answer of answers) expect(answer.body).toBe(SUCCESS);
+      for (const serverMsgID of serverMsgIDs) expect(await stored(serverMsgID)).toBeDefined();
+    },
+    SLOW,
+  );
+
+  it(
+    'archives every callback through its own route: group, save-DB with the real seq, revoke',
+    async () => {
+      // GIVEN: a group message and a one-to-one message, each with its after-send, its save-DB
+      // callback (seq 7 and 8) and, for the group message, a revoke, as OpenIM main posts them
+      const group = sampleGroupMessage(51);
+      const single = sampleMessage(52);
+      const route = (command: string) => `POST /${command}` as RouteKey;
+      const auth = basic(CREDENTIALS);
+      const events = [
+        postEvent(
+          route(COMMANDS.group),
+          mainRequestPath(COMMANDS.group, group),
+          encodeGroupBody(group, 'main'),
+          auth,
+        ),
+        postEvent(
+          route(COMMANDS.saveDB),
+          mainRequestPath(COMMANDS.saveDB, group),
+          encodeSaveDbBody(group, 7),
+          auth,
+        ),
+        postEvent(
+          route(COMMANDS.revoke),
+          `/${COMMANDS.revoke}`,
+          encodeRevokeBody({ conversationID: `sg_${group.groupID}`, seq: 7, userID: group.sendID }),
+          auth,
+        ),
+        postEvent(
+          route(COMMANDS.saveDB),
+          mainRequestPath(COMMANDS.saveDB, single),
+          encodeSaveDbBody(single, 8),
+          auth,
+        ),
+      ];
+
+      // WHEN
+      const { answers } = await invoke(events);
+
+      // THEN: all answered success; the group message is in its conversation with seq 7 and
+      // revoked, and the one-to-one message, known only from save-DB, is stored whole
+      for (const answer of answers) expect(answer.body).toBe(SUCCESS);
+      expect(await stored(group.serverMsgID)).toMatchObject({
+        groupID: group.groupID,
+        conversationID: `sg_${group.groupID}`,
+        seq: 7,
+        revokedBy: group.sendID,
+      });
+      expect(await stored(group.serverMsgID)).not.toHaveProperty('recvID');
+      expect(await stored(single.serverMsgID)).toMatchObject({
+        recvID: single.recvID,
+        seq: 8,
+        content: single.content,
+      });
+    },
+    SLOW,
+  );
+
+  it(
     "stores a real OpenIM request with the stack's credentials on every synthesized route",
     async () => {
-      // GIVEN: one OpenIM request per route the template serves, each a different message
-      const serverMsgIDs = routeKeys.map((_, i) => `${V38_SERVER_MSG_ID.slice(0, -2)}${i}0`);
-      const events = routeKeys.map((key, i) =>
+      // GIVEN: one OpenIM request per one-to-one route the template serves, each a different
+      // message (the other callbacks' routes have their own test above)
+      const singleRoutes = routeKeys.filter(
+        (key) => key === 'POST /' || key.endsWith(AFTER_SEND_SINGLE_MSG),
+      );
+      const serverMsgIDs = singleRoutes.map((_, i) => `${V38_SERVER_MSG_ID.slice(0, -2)}${i}0`);
+      const events = singleRoutes.map((key, i) =>
         openImEvent(key, serverMsgIDs[i] as string, basic(CREDENTIALS)),
       );
       dynamo.calls.length = 0;
@@ -505,7 +636,9 @@ describe('the synthesized artifact', () => {
       const { answers, stdout } = await invoke(events);
 
       // THEN: OpenIM's success answer on every route
-      expect(routeKeys.sort()).toEqual(['POST /', `POST /${AFTER_SEND_SINGLE_MSG}`]);
+      expect(routeKeys.sort()).toEqual(
+        ['POST /', ...CALLBACKS.map(({ command }) => `POST /${command}`)].sort(),
+      );
       for (const answer of answers) {
         expect(answer.statusCode).toBe(200);
         expect(answer.body).toBe(SUCCESS);
@@ -625,9 +758,8 @@ describe('the synthesized artifact', () => {
       expect(send?.input.QueueUrl).toBe(queueUrl());
       const sent = JSON.parse(V38_BODY.replace(V38_SERVER_MSG_ID, serverMsgID));
       expect(JSON.parse(String(send?.input.MessageBody))).toMatchObject({
-        ...sent,
-        conversationID: 'si_user_a_user_b',
-        sentAt: sent.sendTime,
+        callback: AFTER_SEND_SINGLE_MSG,
+        record: { ...sent, conversationID: 'si_user_a_user_b', sentAt: sent.sendTime },
       });
       expect(await stored(serverMsgID)).toBeUndefined();
     },
@@ -644,11 +776,21 @@ describe('the synthesized artifact', () => {
       const runs: Awaited<ReturnType<typeof invoke>>[] = [];
 
       // WHEN
+      const group = sampleGroupMessage(61);
+      const on = (command: string) => `POST /${command}` as RouteKey;
       runs.push(
         await invoke([
           openImEvent(route, id(1), ok),
           openImEvent(route, id(1), ok),
           openImEvent(route, id(2), undefined),
+          postEvent(on(COMMANDS.group), `/${COMMANDS.group}`, encodeGroupBody(group, 'main'), ok),
+          postEvent(on(COMMANDS.saveDB), `/${COMMANDS.saveDB}`, encodeSaveDbBody(group, 3), ok),
+          postEvent(
+            on(COMMANDS.revoke),
+            `/${COMMANDS.revoke}`,
+            encodeRevokeBody({ conversationID: `sg_${group.groupID}`, seq: 3, userID: 'u' }),
+            ok,
+          ),
         ]),
       );
       dynamo.failWith = {
@@ -671,7 +813,7 @@ describe('the synthesized artifact', () => {
 
       // THEN: the outcomes were what each request was meant to cause
       expect(runs.flatMap((run) => run.answers.map((answer) => answer.statusCode))).toEqual([
-        200, 200, 401, 503, 503,
+        200, 200, 401, 200, 200, 200, 503, 503,
       ]);
 
       // THEN: every receiver metric is read somewhere, and each one read is one emitted

@@ -2,13 +2,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FIELDS } from '../../infra/callback-api.ts';
 import { STACK_OUTPUTS } from '../../infra/stack-outputs.ts';
-import { CALLBACK_PATHS } from '../../lambda/callback-command.ts';
+import { CALLBACK_PATHS } from '../../lambda/callbacks.ts';
 import {
   createTableInput,
-  keyAttributes,
-  MESSAGE_INDEXES,
-  MESSAGE_KEY,
   MESSAGE_TTL_ATTRIBUTE,
+  MESSAGES_TABLE,
+  SEQS_TABLE,
+  type TableDefinition,
 } from '../../lambda/table-schema.ts';
 import { removeOutdirs, synthesize, templateFor } from './synth-app.ts';
 
@@ -25,6 +25,23 @@ function only(template: Template, type: string): [string, Resource] {
   const found = Object.entries(template.findResources(type) as Record<string, Resource>);
   expect(found, `resources of type ${type}`).toHaveLength(1);
   return found[0] as [string, Resource];
+}
+
+/** The archive's two tables in the template, told apart by their key schema. */
+function tables(template: Template): { messages: [string, Resource]; seqs: [string, Resource] } {
+  const found = Object.entries(template.findResources('AWS::DynamoDB::Table')) as [
+    string,
+    Resource,
+  ][];
+  expect(found, 'DynamoDB tables').toHaveLength(2);
+  const keyOf = ([, table]: [string, Resource]) => JSON.stringify(table.Properties.KeySchema);
+  const withKey = (definition: TableDefinition) => {
+    const key = JSON.stringify(createTableInput(definition, 'x').KeySchema);
+    const table = found.find((entry) => keyOf(entry) === key);
+    if (!table) throw new Error(`no table keyed ${key}`);
+    return table;
+  };
+  return { messages: withKey(MESSAGES_TABLE), seqs: withKey(SEQS_TABLE) };
 }
 
 /** Every string anywhere inside a value, e.g. inside intrinsic functions. */
@@ -144,9 +161,10 @@ describe('ReceiverStack with the default settings', () => {
       });
     });
 
-    it('gets its table, secret ARN, fallback queue, service name and log level, and nothing else', () => {
+    it('gets its tables, secret ARN, fallback queue, service name and log level, and nothing else', () => {
       // GIVEN
-      const [tableId] = only(template, 'AWS::DynamoDB::Table');
+      const [tableId] = tables(template).messages;
+      const [seqTableId] = tables(template).seqs;
       const [secretId] = only(template, 'AWS::SecretsManager::Secret');
       const [queueId] = only(template, 'AWS::SQS::Queue');
 
@@ -155,6 +173,7 @@ describe('ReceiverStack with the default settings', () => {
         Environment: {
           Variables: Match.exact({
             TABLE_NAME: { Ref: tableId },
+            SEQ_TABLE_NAME: { Ref: seqTableId },
             WEBHOOK_SECRET_ARN: { Ref: secretId },
             FALLBACK_QUEUE_URL: { Ref: queueId },
             POWERTOOLS_SERVICE_NAME: 'openim-callback-receiver',
@@ -177,72 +196,74 @@ describe('ReceiverStack with the default settings', () => {
     });
   });
 
-  describe('table', () => {
-    it('has the key, attributes and indexes of lambda/table-schema.ts', () => {
-      // GIVEN
-      const [, table] = only(template, 'AWS::DynamoDB::Table');
-      const properties = table.Properties;
+  describe('tables', () => {
+    it.each([
+      ['messages', MESSAGES_TABLE],
+      ['seqs', SEQS_TABLE],
+    ] as const)(
+      'builds the %s table exactly as the local engine does, from lambda/table-schema.ts',
+      (name, definition) => {
+        // GIVEN
+        const [, table] = tables(template)[name];
+        const properties = table.Properties;
+        const local = createTableInput(definition, 'local');
 
-      // THEN
-      expect(properties.KeySchema).toEqual([{ AttributeName: MESSAGE_KEY.name, KeyType: 'HASH' }]);
-      expect(byName(properties.AttributeDefinitions as { AttributeName: string }[])).toEqual(
-        byName(keyAttributes().map((a) => ({ AttributeName: a.name, AttributeType: a.type }))),
-      );
-      expect(properties.GlobalSecondaryIndexes).toEqual(
-        MESSAGE_INDEXES.map((index) => ({
-          IndexName: index.indexName,
-          KeySchema: [
-            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
-      );
+        // THEN
+        expect(properties.BillingMode).toBe(local.BillingMode);
+        expect(properties.KeySchema).toEqual(local.KeySchema);
+        expect(byName(properties.AttributeDefinitions as { AttributeName: string }[])).toEqual(
+          byName(local.AttributeDefinitions ?? []),
+        );
+        expect(properties.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+      },
+    );
+
+    it('projects into no index seq, operationID or receivedAt, and never a key twice', () => {
+      // GIVEN the messages table's indexes
+      const [, table] = tables(template).messages;
+      const indexes = table.Properties.GlobalSecondaryIndexes as {
+        KeySchema: { AttributeName: string }[];
+        Projection: { ProjectionType: string; NonKeyAttributes?: string[] };
+      }[];
+
+      // THEN completing a record (seq, operationID) writes no index, and DynamoDB's rule holds
+      // that a projection lists no key of the table or of its own index
+      expect(indexes).toHaveLength(MESSAGES_TABLE.indexes.length);
+      for (const { KeySchema, Projection } of indexes) {
+        expect(Projection.ProjectionType).not.toBe('ALL');
+        const included = Projection.NonKeyAttributes ?? [];
+        for (const attribute of ['seq', 'operationID', 'receivedAt', 'serverMsgID']) {
+          expect(included).not.toContain(attribute);
+        }
+        for (const { AttributeName } of KeySchema) expect(included).not.toContain(AttributeName);
+      }
     });
 
-    it('is the same table the local engine creates', () => {
-      // GIVEN
-      const [, table] = only(template, 'AWS::DynamoDB::Table');
-      const properties = table.Properties;
-      const local = createTableInput('local');
-
-      // THEN
-      expect(properties.BillingMode).toBe(local.BillingMode);
-      expect(properties.KeySchema).toEqual(local.KeySchema);
-      expect(byName(properties.AttributeDefinitions as { AttributeName: string }[])).toEqual(
-        byName(local.AttributeDefinitions ?? []),
-      );
-      expect(properties.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+    it('are on-demand, encrypted, recoverable and have no TTL', () => {
+      for (const [, table] of Object.values(tables(template))) {
+        expect(table.Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        });
+        expect(table.Properties).not.toHaveProperty('TimeToLiveSpecification');
+      }
     });
 
-    it('is on-demand, encrypted, recoverable and has no TTL', () => {
-      // GIVEN
-      const [, table] = only(template, 'AWS::DynamoDB::Table');
-
-      // THEN
-      expect(table.Properties).toMatchObject({
-        BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        SSESpecification: { SSEEnabled: true },
-      });
-      expect(table.Properties).not.toHaveProperty('TimeToLiveSpecification');
-    });
-
-    it('survives the stack: deletion protection on and retained', () => {
-      // GIVEN
-      const [, table] = only(template, 'AWS::DynamoDB::Table');
-
-      // THEN
-      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
-      expect(table.DeletionPolicy).toBe('Retain');
-      expect(table.UpdateReplacePolicy).toBe('Retain');
+    it('survive the stack: deletion protection on and retained', () => {
+      for (const [, table] of Object.values(tables(template))) {
+        expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+        expect(table.DeletionPolicy).toBe('Retain');
+        expect(table.UpdateReplacePolicy).toBe('Retain');
+      }
     });
   });
 
   describe('least privilege', () => {
-    it('lets the function put items into its table and nothing more', () => {
+    it('lets the function put and update messages and update seqs, and nothing more', () => {
       // GIVEN
-      const [tableId] = only(template, 'AWS::DynamoDB::Table');
+      const [tableId] = tables(template).messages;
+      const [seqTableId] = tables(template).seqs;
       const [, role] = only(template, 'AWS::IAM::Role');
       const [, policy] = only(template, 'AWS::IAM::Policy');
       const statements = (policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement;
@@ -250,12 +271,17 @@ describe('ReceiverStack with the default settings', () => {
       // WHEN
       const dynamo = statements.filter((s) => stringsIn(s).some((v) => v.startsWith('dynamodb:')));
 
-      // THEN
+      // THEN: no DeleteItem, no BatchWriteItem, no index, no read
       expect(dynamo).toEqual([
         {
           Effect: 'Allow',
-          Action: 'dynamodb:PutItem',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
           Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: { 'Fn::GetAtt': [seqTableId, 'Arn'] },
         },
       ]);
       expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
@@ -281,9 +307,10 @@ describe('ReceiverStack with the default settings', () => {
       ]);
     });
 
-    it('lets the function read its secret, send to its queue, put items and log: nothing else', () => {
+    it('lets the function read its secret, send to its queue, write its tables and log: nothing else', () => {
       // GIVEN
-      const [tableId] = only(template, 'AWS::DynamoDB::Table');
+      const [tableId] = tables(template).messages;
+      const [seqTableId] = tables(template).seqs;
       const [secretId] = only(template, 'AWS::SecretsManager::Secret');
       const [queueId] = only(template, 'AWS::SQS::Queue');
       const [, fn] = only(template, 'AWS::Lambda::Function');
@@ -302,8 +329,13 @@ describe('ReceiverStack with the default settings', () => {
         },
         {
           Effect: 'Allow',
-          Action: 'dynamodb:PutItem',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
           Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: { 'Fn::GetAtt': [seqTableId, 'Arn'] },
         },
         {
           Effect: 'Allow',
@@ -469,16 +501,18 @@ describe('ReceiverStack with the default settings', () => {
   });
 
   describe('outputs', () => {
-    it('gives the webhook URL, the table name and a region-aware console link', () => {
+    it('gives the webhook URL, the table names and a region-aware console link', () => {
       // GIVEN
       const [apiId] = only(template, 'AWS::ApiGatewayV2::Api');
-      const [tableId] = only(template, 'AWS::DynamoDB::Table');
+      const [tableId] = tables(template).messages;
+      const [seqTableId] = tables(template).seqs;
 
       // THEN
       template.hasOutput(STACK_OUTPUTS.webhookUrl, {
         Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
       });
       template.hasOutput(STACK_OUTPUTS.tableName, { Value: { Ref: tableId } });
+      template.hasOutput(STACK_OUTPUTS.seqTableName, { Value: { Ref: seqTableId } });
       template.hasOutput(STACK_OUTPUTS.tableConsoleUrl, {
         Value: {
           'Fn::Join': [
@@ -540,10 +574,13 @@ describe('ReceiverStack with context', () => {
       // GIVEN
       const template = templateFor({ ttlDays: '90' });
 
-      // THEN
-      template.hasResourceProperties('AWS::DynamoDB::Table', {
-        TimeToLiveSpecification: { AttributeName: MESSAGE_TTL_ATTRIBUTE, Enabled: true },
-      });
+      // THEN: the seqs expire with their messages
+      for (const [, table] of Object.values(tables(template))) {
+        expect(table.Properties.TimeToLiveSpecification).toEqual({
+          AttributeName: MESSAGE_TTL_ATTRIBUTE,
+          Enabled: true,
+        });
+      }
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ TTL_DAYS: '90' }) },
       });
@@ -558,12 +595,13 @@ describe('ReceiverStack with context', () => {
       const template = templateFor({ tableRemovalPolicy: 'destroy' });
 
       // WHEN
-      const [, table] = only(template, 'AWS::DynamoDB::Table');
       const [, queue] = only(template, 'AWS::SQS::Queue');
 
       // THEN
-      expect(table.Properties.DeletionProtectionEnabled).toBe(false);
-      expect(table.DeletionPolicy).toBe('Delete');
+      for (const [, table] of Object.values(tables(template))) {
+        expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+        expect(table.DeletionPolicy).toBe('Delete');
+      }
       expect(queue.DeletionPolicy).toBe('Delete');
     },
     SLOW,

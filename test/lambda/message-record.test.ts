@@ -1,20 +1,29 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateCallback } from '../../lambda/callback-schema.ts';
 import {
-  conversationIdOf,
+  AfterSendSingleMsgSchema,
+  afterSendSingleMsg,
+  singleConversationId as conversationIdOf,
+  SINGLE_MSG_FIELDS,
+} from '../../lambda/callbacks/after-send-single-msg.ts';
+import { validateBody } from '../../lambda/message-fields.ts';
+import {
   dayShardOf,
   largestFields,
+  type RecordContext,
   recordSizeBytes,
   toCallbackBody,
-  toMessageRecord,
 } from '../../lambda/message-record.ts';
 import { extraFieldsArb, idArb, messageArb } from '../support/arbitraries.ts';
 import { encodeBody, sampleMessage, V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
 
+/** The single-chat callback's record for a message. */
+const toMessageRecord = (message: ReturnType<typeof valid>, context: RecordContext) =>
+  afterSendSingleMsg.toRecord(message, context);
+
 /** Parses and validates a body, failing the test if it is invalid. */
 function valid(body: unknown) {
-  const result = validateCallback(body);
+  const result = validateBody(AfterSendSingleMsgSchema, body);
   if (!result.ok) throw new Error(`invalid: ${JSON.stringify(result.problems)}`);
   return result.message;
 }
@@ -110,7 +119,7 @@ describe('toMessageRecord', () => {
 
         const record = toMessageRecord(valid(body), { receivedAt: 1 });
 
-        expect(toCallbackBody(record)).toEqual(body);
+        expect(toCallbackBody(record, SINGLE_MSG_FIELDS)).toEqual(body);
       }),
     );
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoMessageStore } from '../../lambda/message-store.ts';
+import { createDynamoArchiveStore } from '../../lambda/archive-store.ts';
 import { createHandler } from '../../lambda/receiver.ts';
 import { brokenMessageArb, extraFieldsArb, messageArb } from '../support/arbitraries.ts';
 import { encodeBody, sampleMessage, V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
@@ -131,13 +131,14 @@ describe('the receiver through its middy chain, storing in the local engine', ()
   });
 
   it('answers 404 to a command it does not serve', async () => {
+    // Read receipts are OpenIM callbacks this receiver does not store.
     const body = V38_EXAMPLE_BODY.replace(
       '"callbackCommand":"callbackAfterSendSingleMsgCommand"',
-      '"callbackCommand":"callbackAfterSendGroupMsgCommand"',
+      '"callbackCommand":"callbackAfterSingleMsgReadCommand"',
     );
     const response = await post(
       receiver.handler,
-      '/?command=callbackAfterSendGroupMsgCommand',
+      '/?command=callbackAfterSingleMsgReadCommand',
       body,
     );
     expect(response.statusCode).toBe(404);
@@ -162,17 +163,48 @@ describe('the receiver through its middy chain, storing in the local engine', ()
     expect(await receiver.item(tooBig.serverMsgID)).toBeUndefined();
   });
 
+  it.each([
+    ['content', 1024 * 1024],
+    ['senderNickname', 500 * 1024],
+    ['ex', 401 * 1024],
+  ])(
+    'answers 413, not 400, whichever field makes a message too big: %s of %i bytes',
+    async (field, bytes) => {
+      const message = sampleMessage(1009, { [field]: 'x'.repeat(bytes) });
+
+      const response = await post(receiver.handler, PATH, encodeBody(message, 'v3.8.1'));
+
+      expect(response.statusCode).toBe(413);
+      expect(response.body.errDlt).toMatch(
+        new RegExp(`^largest fields: ${field} \\(${bytes} bytes\\)`),
+      );
+      expect(await receiver.item(message.serverMsgID)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['not JSON', 'hello', 'the body is not valid JSON'],
+    ['truncated JSON', '{"sendID":', 'the body is not valid JSON'],
+    [
+      'a __proto__ key',
+      V38_EXAMPLE_BODY.replace('{', '{"__proto__":{"polluted":true},'),
+      'the body has a __proto__ or constructor.prototype key, which is refused',
+    ],
+  ])('tells a body that is %s exactly what is wrong with it', async (_what, body, errDlt) => {
+    const response = await post(receiver.handler, PATH, body);
+
+    expect(response.statusCode).toBe(422);
+    expect(response.body.errDlt).toBe(errDlt);
+  });
+
   it('stores whatever fits by its own size estimate, right up to the item limit', async () => {
     // The estimate must never be below DynamoDB's count: fill an item to the estimate's limit.
     const base = sampleMessage(1006, { content: '' });
-    const { recordSizeBytes, toMessageRecord, MAX_ITEM_BYTES } = await import(
-      '../../lambda/message-record.ts'
-    );
-    const { validateCallback } = await import('../../lambda/callback-schema.ts');
-    const parsed = validateCallback(JSON.parse(encodeBody(base, 'v3.8.1')));
-    if (!parsed.ok) throw new Error('sample is invalid');
+    const { recordSizeBytes, MAX_RECORD_BYTES } = await import('../../lambda/message-record.ts');
+    const { afterSendSingleMsg } = await import('../../lambda/callbacks/after-send-single-msg.ts');
     const room =
-      MAX_ITEM_BYTES - recordSizeBytes(toMessageRecord(parsed.message, { receivedAt: Date.now() }));
+      MAX_RECORD_BYTES -
+      recordSizeBytes(afterSendSingleMsg.toRecord(base as never, { receivedAt: Date.now() }));
     const full = { ...base, content: 'é'.repeat(Math.floor(room / 2)) };
 
     const response = await post(receiver.handler, PATH, encodeBody(full, 'v3.8.1'));
@@ -183,9 +215,9 @@ describe('the receiver through its middy chain, storing in the local engine', ()
   it('answers 503 in OpenIM shape, without internals, when storage fails', async () => {
     // GIVEN a store whose table does not exist, so the real engine fails the write
     const handler = createHandler({
-      store: createDynamoMessageStore({
+      store: createDynamoArchiveStore({
         client: receiver.engine.client,
-        tableName: 'no-such-table',
+        tables: { messages: 'no-such-table', seqs: 'no-such-table' },
       }),
       logger: quietLogger(),
     });
@@ -208,9 +240,9 @@ describe('the receiver through its middy chain, storing in the local engine', ()
 
   it('answers 503 saying the message was not kept when the store and the fallback both fail', async () => {
     const handler = createHandler({
-      store: createDynamoMessageStore({
+      store: createDynamoArchiveStore({
         client: receiver.engine.client,
-        tableName: 'no-such-table',
+        tables: { messages: 'no-such-table', seqs: 'no-such-table' },
       }),
       fallback: { keep: () => Promise.reject(new Error('disk full')) },
       logger: quietLogger(),
@@ -225,7 +257,8 @@ describe('the receiver through its middy chain, storing in the local engine', ()
   it('answers 500 in OpenIM shape, with no stack or raw error, when something unexpected throws', async () => {
     const handler = createHandler({
       store: {
-        put: () => {
+        ...receiver.store,
+        insertMessage: () => {
           throw new TypeError('secret internals at /var/task/index.mjs:1');
         },
       },
@@ -301,7 +334,10 @@ describe('the receiver through its middy chain, storing in the local engine', ()
         expect(response).toEqual({ statusCode: 200, body: SUCCESS });
         const stored = await receiver.item(message.serverMsgID);
         const { toCallbackBody } = await import('../../lambda/message-record.ts');
-        expect(toCallbackBody(stored ?? {})).toEqual(sent);
+        const { SINGLE_MSG_FIELDS } = await import(
+          '../../lambda/callbacks/after-send-single-msg.ts'
+        );
+        expect(toCallbackBody(stored ?? {}, SINGLE_MSG_FIELDS)).toEqual(sent);
         for (const [field, value] of Object.entries(sent)) {
           if (!(field in extra)) expect(stored?.[field]).toEqual(value);
         }

@@ -6,16 +6,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toMessageRecord } from '../../lambda/message-record.ts';
-import { createDynamoMessageStore } from '../../lambda/message-store.ts';
-import { sdkDeadline, timeBudget } from '../../lambda/sdk-deadline.ts';
+import { createDynamoArchiveStore } from '../../lambda/archive-store.ts';
+import { SAVE_DB_FIELDS } from '../../lambda/callbacks/after-msg-save-db.ts';
+import { DeadlineExceeded, sdkDeadline, timeBudget, within } from '../../lambda/sdk-deadline.ts';
 import { secretsManagerCredentials } from '../../lambda/secret-credentials.ts';
 import { createSqsFallback } from '../../lambda/sqs-fallback.ts';
 import { LOCAL_AWS } from '../../local/local-engine.ts';
-import { sampleMessage } from '../support/openim-wire.ts';
-
-const recordOf = (n: number) =>
-  toMessageRecord(sampleMessage(n) as never, { receivedAt: 1_764_000_000_000 });
+import { keptSingleOf, singleRecordOf as recordOf } from '../support/records.ts';
 
 describe('the time budget of a request', () => {
   it('never lets attempts and waits together exceed the deadline', () => {
@@ -72,12 +69,12 @@ describe('against an endpoint that accepts connections but never answers', () =>
       endpoint: `http://127.0.0.1:${address.port}`,
       ...sdkDeadline(600, 3),
     });
-    const store = createDynamoMessageStore({ client, tableName: 'messages' });
+    const store = createDynamoArchiveStore({ client, tables: { messages: 'm', seqs: 's' } });
     const connectionsBefore = sockets.size;
 
     // WHEN a message is put
     const started = performance.now();
-    const failure = await store.put(recordOf(200)).then(
+    const failure = await store.insertMessage(recordOf(200)).then(
       () => undefined,
       (error: unknown) => error as Error,
     );
@@ -90,6 +87,34 @@ describe('against an endpoint that accepts connections but never answers', () =>
     expect(elapsedMs).toBeLessThan(600 + 1_000);
     client.destroy();
   }, 10_000);
+
+  it('a save of several requests in turn gives up at the deadline of the whole, not of each', async () => {
+    // GIVEN a store whose every request has the deployed 1.5 s, and the whole save 1.5 s too
+    const address = silent.address() as { port: number };
+    const client = new DynamoDBClient({
+      ...LOCAL_AWS,
+      endpoint: `http://127.0.0.1:${address.port}`,
+      ...sdkDeadline(1_500),
+    });
+    const store = createDynamoArchiveStore({
+      client,
+      tables: { messages: 'm', seqs: 's' },
+      deadlineMs: 1_500,
+    });
+
+    // WHEN a save-DB record is saved (up to three requests in turn, each able to take 1.5 s)
+    const started = performance.now();
+    const failure = await store.saveMessage({ ...recordOf(201), seq: 7 }, SAVE_DB_FIELDS).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+
+    // THEN it fails when the whole save's time is up, with time left for the fallback
+    expect(failure).toBeInstanceOf(DeadlineExceeded);
+    expect(performance.now() - started).toBeLessThan(1_500 + 300);
+    client.destroy();
+  }, 10_000);
+
   it('the SQS fallback gives up at its deadline too, so the loss can still be logged', async () => {
     // GIVEN the fallback queue's client with the deployed 1 s deadline, on the silent endpoint
     const address = silent.address() as { port: number };
@@ -105,7 +130,7 @@ describe('against an endpoint that accepts connections but never answers', () =>
 
     // WHEN a record is kept
     const started = performance.now();
-    const failure = await fallback.keep(recordOf(300)).then(
+    const failure = await fallback.keep(keptSingleOf(300)).then(
       () => undefined,
       (error: unknown) => error as Error,
     );
@@ -189,4 +214,23 @@ describe('a Secrets Manager that starts hanging after answering', () => {
     expect(mostHungAtOnce).toBe(2);
     client.destroy();
   }, 10_000);
+});
+
+describe('within', () => {
+  it('settles with the work when it is done in time, and leaves no timer behind', async () => {
+    expect(await within(1_000, Promise.resolve('done'))).toBe('done');
+    await expect(within(1_000, Promise.reject(new Error('failed')))).rejects.toThrow('failed');
+  });
+
+  it('fails at the deadline, and a late failure of the work is no unhandled rejection', async () => {
+    // GIVEN work that fails only after the deadline
+    const late = new Promise((_, reject) => setTimeout(() => reject(new Error('late')), 50));
+
+    // WHEN it is given 10 ms
+    const outcome = within(10, late);
+
+    // THEN the deadline wins, and the late rejection goes nowhere (vitest fails the run on one)
+    await expect(outcome).rejects.toBeInstanceOf(DeadlineExceeded);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+  });
 });

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
+import type { ArchiveStore } from '../../lambda/archive-store.ts';
 import { createHandler } from '../../lambda/receiver.ts';
 import { secretsManagerCredentials } from '../../lambda/secret-credentials.ts';
 import { parseSourceAllowlist } from '../../lambda/source-allowlist.ts';
@@ -42,14 +42,11 @@ afterAll(() => receiver.close());
 /** A handler on the test table that requires `source`, counting the store calls it makes. */
 function guarded(source: CredentialSource, allowlist?: string) {
   const calls = { put: 0 };
-  const real = createDynamoMessageStore({
-    client: receiver.engine.client,
-    tableName: receiver.tableName,
-  });
-  const store: MessageStore = {
-    put: (record) => {
+  const store: ArchiveStore = {
+    ...receiver.store,
+    insertMessage: (record) => {
       calls.put += 1;
-      return real.put(record);
+      return receiver.store.insertMessage(record);
     },
   };
   const handler = createHandler({

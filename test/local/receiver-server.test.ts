@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageStore } from '../../lambda/message-store.ts';
+import type { ArchiveStore } from '../../lambda/archive-store.ts';
 import { createReceiverServer, type ReceiverServer } from '../../local/receiver-server.ts';
 import {
   encodeBody,
@@ -186,12 +186,13 @@ describe('stopping the local receiver', () => {
     });
     let started = 0;
     const slow = await startTestReceiver({
-      wrapStore: (store): MessageStore => ({
-        put: async (record) => {
+      wrapStore: (store): ArchiveStore => ({
+        ...store,
+        insertMessage: async (record) => {
           started += 1;
           if (started === 2) release();
           await new Promise((resolve) => setTimeout(resolve, 300));
-          return store.put(record);
+          return store.insertMessage(record);
         },
       }),
     });

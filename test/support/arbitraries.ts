@@ -1,6 +1,7 @@
 /** fast-check arbitraries for OpenIM callback bodies, valid ones and ways to break them. */
 import fc from 'fast-check';
-import { KNOWN_FIELDS, MAX_ID_BYTES } from '../../lambda/callback-schema.ts';
+import { SINGLE_MSG_FIELDS as KNOWN_FIELDS } from '../../lambda/callbacks/after-send-single-msg.ts';
+import { MAX_ID_BYTES } from '../../lambda/message-fields.ts';
 import { COMMAND, type OpenImMessage } from './openim-wire.ts';
 
 /** Any non-empty ID that fits the bound, across all of Unicode (surrogate pairs included). */

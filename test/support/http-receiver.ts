@@ -3,37 +3,36 @@
  * but in-process, so tests can stop and restart its engine, throttle its client and count what it
  * stored.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type ArchiveStore, createDynamoArchiveStore } from '../../lambda/archive-store.ts';
 import { createSpoolFallback } from '../../lambda/message-fallback.ts';
-import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
 import { createHandler } from '../../lambda/receiver.ts';
 import { sdkDeadline } from '../../lambda/sdk-deadline.ts';
+import type { ArchiveTableNames } from '../../lambda/table-schema.ts';
 import { type Credentials, staticCredentials } from '../../lambda/webhook-auth.ts';
 import {
-  ensureMessageTable,
+  ensureArchiveTables,
   LOCAL_AWS,
   type LocalEngine,
   startLocalEngine,
 } from '../../local/local-engine.ts';
 import { createReceiverServer, type ReceiverServer } from '../../local/receiver-server.ts';
 import { freePort } from './child.ts';
-import { quietLogger } from './test-receiver.ts';
+import { freshTableNames, quietLogger, scanAll } from './test-receiver.ts';
 
 /** A receiver over HTTP whose engine can be stopped and started again. */
 export interface HttpReceiver {
   readonly url: string;
   readonly dataDir: string;
   readonly spoolDir: string;
-  readonly tableName: string;
+  readonly tables: ArchiveTableNames;
   /** The client the receiver stores with; tests may add fault-injecting middleware to it. */
   readonly client: DynamoDBClient;
   /** The store as the receiver uses it (deadline included). */
-  readonly store: MessageStore;
+  readonly store: ArchiveStore;
   /** Stops the engine; the receiver keeps serving (and falls back). */
   stopEngine(): Promise<void>;
   /** Starts the engine again on the same port and data. */
@@ -52,18 +51,19 @@ export async function startHttpReceiver(
   const dataDir = await mkdtemp(join(tmpdir(), 'receiver-'));
   const spoolDir = join(dataDir, 'fallback');
   const port = await freePort();
-  const tableName = `messages-${randomUUID()}`;
+  const tables = freshTableNames();
   let engine: LocalEngine | undefined = await startLocalEngine({
     port,
     dataDir: join(dataDir, 'db'),
   });
-  await ensureMessageTable(engine.client, tableName);
+  await ensureArchiveTables(engine.client, tables);
   const client = new DynamoDBClient({
     ...LOCAL_AWS,
     endpoint: engine.endpoint,
     ...sdkDeadline(options.deadlineMs ?? 1_500, options.maxAttempts ?? 3),
   });
-  const store = createDynamoMessageStore({ client, tableName });
+  const deadlineMs = options.deadlineMs ?? 1_500;
+  const store = createDynamoArchiveStore({ client, tables, deadlineMs });
   const handler = createHandler({
     store,
     fallback: createSpoolFallback({ directory: spoolDir }),
@@ -76,7 +76,7 @@ export async function startHttpReceiver(
     url: `http://127.0.0.1:${httpPort}`,
     dataDir,
     spoolDir,
-    tableName,
+    tables,
     client,
     store,
     async stopEngine() {
@@ -86,18 +86,7 @@ export async function startHttpReceiver(
     async startEngine() {
       engine = await startLocalEngine({ port, dataDir: join(dataDir, 'db') });
     },
-    async items() {
-      const items: Record<string, unknown>[] = [];
-      let ExclusiveStartKey: Record<string, never> | undefined;
-      do {
-        const page = await client.send(
-          new ScanCommand({ TableName: tableName, ExclusiveStartKey }),
-        );
-        items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-        ExclusiveStartKey = page.LastEvaluatedKey as Record<string, never> | undefined;
-      } while (ExclusiveStartKey);
-      return items;
-    },
+    items: () => scanAll(client, tables.messages),
     async spooled() {
       return (await readdir(spoolDir).catch(() => [])).filter((f) => f.endsWith('.json')).length;
     },

@@ -1,18 +1,24 @@
 /**
- * A receiver wired to a fresh table in the real local engine (in-memory dynalite), for tests that
+ * A receiver wired to fresh tables in the real local engine (in-memory dynalite), for tests that
  * go through the middy chain or over HTTP.
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createDynamoMessageStore, type MessageStore } from '../../lambda/message-store.ts';
+import { type ArchiveStore, createDynamoArchiveStore } from '../../lambda/archive-store.ts';
 import { createHandler, type ReceiverHandler } from '../../lambda/receiver.ts';
-import { toHttpApiEvent } from '../../local/http-api-event.ts';
+import type { ArchiveTableNames } from '../../lambda/table-schema.ts';
+import { type RouteKey, toHttpApiEvent } from '../../local/http-api-event.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import {
-  ensureMessageTable,
+  ensureArchiveTables,
   type LocalEngine,
   startLocalEngine,
 } from '../../local/local-engine.ts';
@@ -20,16 +26,54 @@ import {
 /** A stored item as plain values. */
 export type StoredItem = Record<string, unknown>;
 
-/** A receiver on its own table, and ways to look into that table. */
+/** A receiver on its own tables, and ways to look into them. */
 export interface TestReceiver {
   readonly engine: LocalEngine;
-  readonly tableName: string;
+  readonly tables: ArchiveTableNames;
+  /** The store on those tables, as the receiver uses it (before any wrapping). */
+  readonly store: ArchiveStore;
   readonly handler: ReceiverHandler;
-  /** Every item in the table (a Scan: fine for a test table). */
+  /** Every message record (a Scan: fine for a test table). */
   items(): Promise<StoredItem[]>;
-  /** The item with this `serverMsgID`, if any. */
+  /** The message record with this `serverMsgID`, if any. */
   item(serverMsgID: string): Promise<StoredItem | undefined>;
+  /** Every item of the seqs table. */
+  seqItems(): Promise<StoredItem[]>;
   close(): Promise<void>;
+}
+
+/** Fresh table names, so tests sharing an engine never see each other's items. */
+export function freshTableNames(): ArchiveTableNames {
+  const id = randomUUID();
+  return { messages: `messages-${id}`, seqs: `seqs-${id}` };
+}
+
+/** Every item of a table, page by page (a Scan: for test tables only). */
+export async function scanAll(client: DynamoDBClient, tableName: string): Promise<StoredItem[]> {
+  const items: StoredItem[] = [];
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** The message record with this `serverMsgID`, read consistently. */
+export async function messageItem(
+  client: DynamoDBClient,
+  tableName: string,
+  serverMsgID: string,
+): Promise<StoredItem | undefined> {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { serverMsgID: { S: serverMsgID } },
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? unmarshall(Item) : undefined;
 }
 
 /** A logger that writes nothing unless a test spies on it. */
@@ -37,40 +81,26 @@ export function quietLogger(): Logger {
   return new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 }
 
-/** Starts an engine and a receiver on a new table; `store` wraps the real store for fault tests. */
+/** Starts an engine and a receiver on new tables; `wrapStore` wraps the real store for fault tests. */
 export async function startTestReceiver(
-  options: { logger?: Logger; wrapStore?: (store: MessageStore) => MessageStore } = {},
+  options: { logger?: Logger; wrapStore?: (store: ArchiveStore) => ArchiveStore } = {},
 ): Promise<TestReceiver> {
   const engine = await startLocalEngine();
-  const tableName = `messages-${randomUUID()}`;
-  await ensureMessageTable(engine.client, tableName);
-  const store = createDynamoMessageStore({ client: engine.client, tableName });
+  const tables = freshTableNames();
+  await ensureArchiveTables(engine.client, tables);
+  const store = createDynamoArchiveStore({ client: engine.client, tables });
   const handler = createHandler({
     store: options.wrapStore ? options.wrapStore(store) : store,
     logger: options.logger ?? quietLogger(),
   });
   return {
     engine,
-    tableName,
+    tables,
+    store,
     handler,
-    async items() {
-      const items: StoredItem[] = [];
-      let ExclusiveStartKey: Record<string, never> | undefined;
-      do {
-        const page = await engine.client.send(
-          new ScanCommand({ TableName: tableName, ExclusiveStartKey }),
-        );
-        items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-        ExclusiveStartKey = page.LastEvaluatedKey as Record<string, never> | undefined;
-      } while (ExclusiveStartKey);
-      return items;
-    },
-    async item(serverMsgID) {
-      const { Item } = await engine.client.send(
-        new GetItemCommand({ TableName: tableName, Key: { serverMsgID: { S: serverMsgID } } }),
-      );
-      return Item ? unmarshall(Item) : undefined;
-    },
+    items: () => scanAll(engine.client, tables.messages),
+    item: (serverMsgID) => messageItem(engine.client, tables.messages, serverMsgID),
+    seqItems: () => scanAll(engine.client, tables.seqs),
     close: () => engine.close(),
   };
 }
@@ -85,7 +115,7 @@ export async function post(
   const lowerHeaders = Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
   );
-  const route = path.split('?')[0] === '/' ? 'POST /' : 'POST /callbackAfterSendSingleMsgCommand';
+  const route = `POST ${path.split('?')[0] ?? '/'}` as RouteKey;
   const event = toHttpApiEvent(
     {
       method: 'POST',

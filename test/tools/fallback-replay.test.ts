@@ -7,21 +7,16 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateCallback } from '../../lambda/callback-schema.ts';
-import { fallbackOnFirstUse, type MessageFallback } from '../../lambda/message-fallback.ts';
-import { type MessageRecord, toMessageRecord } from '../../lambda/message-record.ts';
-import { createDynamoMessageStore } from '../../lambda/message-store.ts';
+import { createDynamoArchiveStore } from '../../lambda/archive-store.ts';
+import {
+  fallbackOnFirstUse,
+  type KeptRecord,
+  type MessageFallback,
+} from '../../lambda/message-fallback.ts';
 import { createSqsFallback } from '../../lambda/sqs-fallback.ts';
 import { queueSource, replay } from '../../tools/fallback-replay.ts';
-import { encodeBody, sampleMessage } from '../support/openim-wire.ts';
+import { keptSingleOf as keptOf, singleRecordOf as recordOf } from '../support/records.ts';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver.ts';
-
-/** The record the receiver would build for sample message `n`. */
-function recordOf(n: number): MessageRecord {
-  const parsed = validateCallback(JSON.parse(encodeBody(sampleMessage(n), 'v3.8.1')));
-  if (!parsed.ok) throw new Error('sample is invalid');
-  return toMessageRecord(parsed.message, { receivedAt: 1_700_000_000_000 + n });
-}
 
 let receiver: TestReceiver;
 beforeAll(async () => {
@@ -31,29 +26,27 @@ afterAll(() => receiver.close());
 
 // SQS has no local engine here, so its side is mocked; the table is the real local engine.
 describe('the SQS fallback', () => {
-  it('sends the whole record as JSON, tagged with its serverMsgID', async () => {
+  it('sends the whole record as JSON with its command, tagged with the command', async () => {
     const sqs = mockClient(SQSClient);
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
-    const record = recordOf(1);
+    const kept = keptOf(1);
     const fallback = createSqsFallback({
       client: new SQSClient({ region: 'local' }),
       queueUrl: 'https://q',
     });
 
-    await fallback.keep(record);
+    await fallback.keep(kept);
 
     const [call] = sqs.commandCalls(SendMessageCommand);
     expect(call?.args[0].input.QueueUrl).toBe('https://q');
-    expect(JSON.parse(call?.args[0].input.MessageBody ?? '')).toEqual(record);
-    expect(call?.args[0].input.MessageAttributes?.serverMsgID?.StringValue).toBe(
-      record.serverMsgID,
-    );
+    expect(JSON.parse(call?.args[0].input.MessageBody ?? '')).toEqual(kept);
+    expect(call?.args[0].input.MessageAttributes?.callback?.StringValue).toBe(kept.callback);
     sqs.restore();
   });
 
   it('is made on the first record kept, once, and made again if making it failed', async () => {
     // GIVEN a fallback whose making fails the first time (as a failed import would)
-    const kept: MessageRecord[] = [];
+    const kept: KeptRecord[] = [];
     let attempts = 0;
     const fallback = fallbackOnFirstUse(async (): Promise<MessageFallback> => {
       attempts += 1;
@@ -64,26 +57,24 @@ describe('the SQS fallback', () => {
     expect(attempts).toBe(0);
 
     // WHEN records are kept, the first while making fails
-    await expect(fallback.keep(recordOf(1))).rejects.toThrow('could not load');
-    await Promise.all([fallback.keep(recordOf(2)), fallback.keep(recordOf(3))]);
-    await fallback.keep(recordOf(4));
+    await expect(fallback.keep(keptOf(1))).rejects.toThrow('could not load');
+    await Promise.all([fallback.keep(keptOf(2)), fallback.keep(keptOf(3))]);
+    await fallback.keep(keptOf(4));
 
     // THEN the failure reached its caller, and one later attempt served every record after it
     expect(attempts).toBe(2);
-    expect(kept.map((r) => r.serverMsgID)).toEqual(
+    expect(kept.map((k) => k.record.serverMsgID)).toEqual(
       [recordOf(2), recordOf(3), recordOf(4)].map((r) => r.serverMsgID),
     );
   });
 
   it('is drained by a replay into the table, deleting each message only once it is stored', async () => {
-    // GIVEN a queue holding two records, one of which is already in the table
+    // GIVEN a queue holding two records, one of which is already in the table; the other as a
+    // receiver before the group and save-DB callbacks kept it (the bare record)
     const sqs = mockClient(SQSClient);
     const [a, b] = [recordOf(2), recordOf(3)];
-    const store = createDynamoMessageStore({
-      client: receiver.engine.client,
-      tableName: receiver.tableName,
-    });
-    await store.put(a);
+    const store = receiver.store;
+    await store.insertMessage(a);
     sqs
       .on(GetQueueAttributesCommand)
       .resolves({ Attributes: { ApproximateNumberOfMessages: '2' } });
@@ -91,7 +82,7 @@ describe('the SQS fallback', () => {
       .on(ReceiveMessageCommand)
       .resolvesOnce({
         Messages: [
-          { MessageId: '1', ReceiptHandle: 'r1', Body: JSON.stringify(a) },
+          { MessageId: '1', ReceiptHandle: 'r1', Body: JSON.stringify(keptOf(2)) },
           { MessageId: '2', ReceiptHandle: 'r2', Body: JSON.stringify(b) },
         ],
       })
@@ -118,12 +109,12 @@ describe('the SQS fallback', () => {
     sqs
       .on(ReceiveMessageCommand)
       .resolvesOnce({
-        Messages: [{ MessageId: '1', ReceiptHandle: 'r1', Body: JSON.stringify(recordOf(4)) }],
+        Messages: [{ MessageId: '1', ReceiptHandle: 'r1', Body: JSON.stringify(keptOf(4)) }],
       })
       .resolves({ Messages: [] });
-    const broken = createDynamoMessageStore({
+    const broken = createDynamoArchiveStore({
       client: receiver.engine.client,
-      tableName: 'no-such-table',
+      tables: { messages: 'no-such-table', seqs: 'no-such-table' },
     });
 
     await expect(

@@ -112,9 +112,11 @@ describe('npm run stats', () => {
         return {
           day,
           messages: e?.messages ?? 0,
+          groupMessages: 0,
           senders: e?.s.size ?? 0,
           receivers: e?.r.size ?? 0,
           conversations: e?.c.size ?? 0,
+          activeGroups: 0,
         };
       }),
     );

@@ -2,11 +2,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateCallback } from '../../lambda/callback-schema.ts';
 import { createSpoolFallback } from '../../lambda/message-fallback.ts';
-import { toMessageRecord } from '../../lambda/message-record.ts';
 import { freePort, run } from '../support/child.ts';
-import { encodeBody, sampleMessage } from '../support/openim-wire.ts';
+import { sampleMessage } from '../support/openim-wire.ts';
+import { keptSingleOf } from '../support/records.ts';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -27,10 +26,9 @@ describe('npm run replay (local)', () => {
     const spool = createSpoolFallback({ directory: join(dataDir, 'fallback') });
     const ids: string[] = [];
     for (const n of [1, 2, 3]) {
-      const parsed = validateCallback(JSON.parse(encodeBody(sampleMessage(80_000 + n), 'v3.8.1')));
-      if (!parsed.ok) throw new Error('sample is invalid');
-      await spool.keep(toMessageRecord(parsed.message, { receivedAt: Date.now() }));
-      ids.push(parsed.message.serverMsgID);
+      const kept = keptSingleOf(80_000 + n);
+      await spool.keep(kept);
+      ids.push(String(kept.record.serverMsgID));
     }
     const dynamoPort = String(await freePort());
     const env = { PORT: '0', DYNAMODB_PORT: dynamoPort, DATA_DIR: dataDir };
@@ -75,9 +73,7 @@ describe('npm run replay (local)', () => {
 
   it('says to start the receiver when its engine is not running, and keeps the spool', async () => {
     const spool = createSpoolFallback({ directory: join(dataDir, 'fallback') });
-    const parsed = validateCallback(JSON.parse(encodeBody(sampleMessage(80_010), 'v3.8.1')));
-    if (!parsed.ok) throw new Error('sample is invalid');
-    await spool.keep(toMessageRecord(parsed.message, { receivedAt: Date.now() }));
+    await spool.keep(keptSingleOf(80_010));
 
     const result = await replayCommand({
       DYNAMODB_PORT: String(await freePort()),

@@ -1,15 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KNOWN_FIELDS, MAX_ID_BYTES, validateCallback } from '../../lambda/callback-schema.ts';
-import { brokenMessageArb, extraFieldsArb, messageArb } from '../support/arbitraries.ts';
+import {
+  AfterSendSingleMsgSchema,
+  SINGLE_MSG_FIELDS as KNOWN_FIELDS,
+} from '../../../lambda/callbacks/after-send-single-msg.ts';
+import { MAX_ID_BYTES, validateBody } from '../../../lambda/message-fields.ts';
+import { brokenMessageArb, extraFieldsArb, messageArb } from '../../support/arbitraries.ts';
 import {
   encodeBody,
   FIELD_ORDER,
   sampleMessage,
   V38_EXAMPLE_BODY,
-} from '../support/openim-wire.ts';
+} from '../../support/openim-wire.ts';
 
-describe('validateCallback', () => {
+/** Validates a body as the single-chat callback's. */
+const validateCallback = (body: unknown) => validateBody(AfterSendSingleMsgSchema, body);
+
+describe('the single-chat callback body', () => {
   it('accepts the body a real v3.8 server sends', () => {
     // GIVEN
     const body = JSON.parse(V38_EXAMPLE_BODY);

@@ -8,6 +8,17 @@ function settingsFrom(context: Record<string, unknown>) {
   return readSettings(new App({ context }).node);
 }
 
+/** The problems the `SettingsError` for this context lists, one per line. */
+function problemsFrom(context: Record<string, unknown>): string[] {
+  try {
+    settingsFrom(context);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    return error.message.split('\n').filter((line) => line.startsWith('  - '));
+  }
+  return [];
+}
+
 describe('deployment settings', () => {
   it('uses the documented defaults when no context is set', () => {
     // GIVEN / WHEN
@@ -155,6 +166,28 @@ describe('deployment settings', () => {
 
     // THEN
     expect(build).toThrow(/200 entries, more than fit.*Fix: merge them into fewer, wider CIDRs/);
+  });
+
+  it('lists each invalid setting once, and ignores the rest of the context', () => {
+    // GIVEN: CDK's own context and feature flags beside three wrong settings and a misspelt key
+    const context = {
+      '@aws-cdk/core:enablePartitionLiterals': true,
+      'aws:cdk:bundling-stacks': [],
+      throttlingRateLimit: 'fast',
+      logRetentionDays: '-1',
+      allowedSourceCidrs: 'office,10.0.0.0/33',
+      logretentiondays: '30',
+    };
+
+    // WHEN
+    const problems = problemsFrom(context);
+
+    // THEN
+    expect(problems).toHaveLength(4);
+    expect(problems.filter((p) => p.includes('"throttlingRateLimit" is "fast"'))).toHaveLength(1);
+    expect(problems.filter((p) => p.includes('"logRetentionDays" is "-1"'))).toHaveLength(1);
+    expect(problems.filter((p) => p.includes('CIDRs: "office", "10.0.0.0/33"'))).toHaveLength(1);
+    expect(problems.filter((p) => p.includes('spell it "logRetentionDays"'))).toHaveLength(1);
   });
 
   it('lists every invalid setting at once', () => {

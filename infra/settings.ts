@@ -41,10 +41,13 @@ export interface DeploymentSettings {
 export const DEFAULT_SETTINGS: DeploymentSettings = {
   stackName: 'OpenImCallbackReceiver',
   logRetentionDays: 30,
-  // OpenIM sends at most about 2 ÷ latency callbacks per second per instance (2 workers); 50 ms
-  // answers give 40/s each. The throttle only caps abuse of the public URL, so keep it well above.
-  throttlingRateLimit: 100,
-  throttlingBurstLimit: 200,
+  // A throttled callback is a lost message (OpenIM never retries), while a refused flood only
+  // costs money, so the stage admits many OpenIM instances at full speed (each sends at most 2 ÷
+  // latency callbacks a second through its 2 workers). It still stops one URL from using the
+  // account's whole API Gateway quota, shared by every HTTP API in the region. The trade-off, in
+  // figures, is in the README's Settings.
+  throttlingRateLimit: 1000,
+  throttlingBurstLimit: 2000,
   tableRemovalPolicy: 'retain',
   ttlDays: undefined,
   logLevel: 'INFO',
@@ -180,14 +183,14 @@ const SETTINGS_SCHEMA = v.pipe(
       (text) => Number.isFinite(Number(text)) && Number(text) > 0,
       Number,
       ', but it must be a number of requests per second above 0. ' +
-        'Fix: -c throttlingRateLimit=100',
+        'Fix: -c throttlingRateLimit=1000',
     ),
     throttlingBurstLimit: setting(
       'throttlingBurstLimit',
       (text) => isWholeNumber(text, 1),
       Number,
       ', but it must be a whole number of requests of at least 1. ' +
-        'Fix: -c throttlingBurstLimit=200',
+        'Fix: -c throttlingBurstLimit=2000',
     ),
     tableRemovalPolicy: setting(
       'tableRemovalPolicy',

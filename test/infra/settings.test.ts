@@ -29,14 +29,34 @@ describe('deployment settings', () => {
     expect(settings).toEqual({
       stackName: 'OpenImCallbackReceiver',
       logRetentionDays: 30,
-      throttlingRateLimit: 100,
-      throttlingBurstLimit: 200,
+      throttlingRateLimit: 1000,
+      throttlingBurstLimit: 2000,
       tableRemovalPolicy: 'retain',
       ttlDays: undefined,
       logLevel: 'INFO',
       allowedSourceCidrs: undefined,
       alarmEmail: undefined,
     });
+  });
+
+  it('throttles above what ten OpenIM instances send, and below the account quota', () => {
+    // GIVEN: one OpenIM instance sends at most 2 ÷ latency callbacks a second (2 workers), with
+    // the latency BENCHMARKS.md estimates in AWS; API Gateway's HTTP API quota is per account and
+    // region, shared by every HTTP API there
+    const awsLatencySeconds = 0.022;
+    const perOpenImInstance = 2 / awsLatencySeconds;
+    const accountRate = 10_000;
+    const accountBurst = 5_000;
+
+    // WHEN
+    const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = settingsFrom({});
+
+    // THEN: a 429 is a lost message, so a normal deployment must never meet the stage throttle,
+    // while a flood on this one URL must not take the quota every other API in the region shares
+    expect(rate).toBeGreaterThanOrEqual(10 * perOpenImInstance);
+    expect(rate).toBeLessThanOrEqual(accountRate / 5);
+    expect(burst).toBeGreaterThanOrEqual(rate);
+    expect(burst).toBeLessThanOrEqual(accountBurst);
   });
 
   it('reads strings from -c and numbers from cdk.json alike', () => {

@@ -144,7 +144,7 @@ export class ReceiverMonitoring extends Construct {
   readonly alarms: readonly Alarm[];
   /** The topic that e-mails the alarms, when an address was given. */
   readonly alarmTopic: Topic | undefined;
-  /** The dashboard, named after the stack. */
+  /** The dashboard, named `<stack>-<region>`. */
   readonly dashboard: Dashboard;
 
   private readonly stackName: string;
@@ -275,7 +275,9 @@ export class ReceiverMonitoring extends Construct {
       props.alarmEmail === undefined ? undefined : this.emailTopic(props.alarmEmail, allClear);
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: this.stackName,
+      // Dashboard names are global to the account, unlike alarm names: the region in the name lets
+      // the same stack deploy to a second region.
+      dashboardName: `${this.stackName}-${Stack.of(this).region}`,
       defaultInterval: Duration.hours(3),
       widgets: [
         [

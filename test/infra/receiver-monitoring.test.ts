@@ -326,13 +326,13 @@ describe('ReceiverMonitoring with the default settings', () => {
       lines = metricLines(widgets);
     });
 
-    it('is named after the stack, and linked from an output', () => {
+    it('is named after the stack and the region, and linked from an output', () => {
       // GIVEN
       const dashboardId = onlyId(template, 'AWS::CloudWatch::Dashboard');
 
       // THEN
       template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
-        DashboardName: 'OpenImCallbackReceiver',
+        DashboardName: { 'Fn::Join': ['', ['OpenImCallbackReceiver-', { Ref: 'AWS::Region' }]] },
       });
       template.hasOutput('DashboardUrl', {
         Value: {
@@ -519,7 +519,9 @@ describe('ReceiverMonitoring with context', () => {
         ALARMS.map((name) => `OpenImCallbackReceiver-staging-${name}`).sort(),
       );
       template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
-        DashboardName: 'OpenImCallbackReceiver-staging',
+        DashboardName: {
+          'Fn::Join': ['', ['OpenImCallbackReceiver-staging-', { Ref: 'AWS::Region' }]],
+        },
       });
     },
     SLOW,

@@ -81,6 +81,7 @@ export class ReceiverStack extends Stack {
       table: this.messages.table,
       fallback: this.fallback,
       alarmEmail: settings.alarmEmail,
+      alarmTopicArn: settings.alarmTopicArn,
     });
 
     Validations.of(this.callbackApi.api).acknowledge({

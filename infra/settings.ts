@@ -35,6 +35,8 @@ export interface DeploymentSettings {
   readonly allowedSourceCidrs: readonly string[] | undefined;
   /** Where the stack's alarms are e-mailed; `undefined` creates no topic. */
   readonly alarmEmail: string | undefined;
+  /** An existing SNS topic that gets the stack's alarms too; `undefined` for none. */
+  readonly alarmTopicArn: string | undefined;
 }
 
 /** The settings a deployment gets when it sets no context. */
@@ -53,6 +55,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   logLevel: 'INFO',
   allowedSourceCidrs: undefined,
   alarmEmail: undefined,
+  alarmTopicArn: undefined,
 };
 
 /** The context keys, one per setting. */
@@ -83,6 +86,12 @@ const MAX_ALLOWLIST_CHARS = 2048;
 
 /** One address, no spaces, a dot in the domain: enough to catch a typo, as SNS checks the rest. */
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;.]+$/;
+
+/**
+ * A standard SNS topic's ARN, in any partition. FIFO topics (`.fifo`) are refused: a publish to one
+ * must carry a message group ID, and an alarm action carries none.
+ */
+const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[\w-]{1,256}$/;
 
 /** Thrown when context holds a value the deployment cannot use; the message lists every fix. */
 export class SettingsError extends Error {
@@ -243,6 +252,14 @@ const SETTINGS_SCHEMA = v.pipe(
       ', which is not one e-mail address. ' +
         'Fix: -c alarmEmail=ops@example.com, or leave it unset for no e-mail',
     ),
+    alarmTopicArn: setting(
+      'alarmTopicArn',
+      (text) => SNS_TOPIC_ARN.test(text),
+      String,
+      ', which is not the ARN of a standard SNS topic. ' +
+        'Fix: -c alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops-alarms (a topic in the ' +
+        "stack's region that lets CloudWatch publish), or leave it unset",
+    ),
   } satisfies { [K in keyof DeploymentSettings]: v.GenericSchema<unknown, DeploymentSettings[K]> }),
   // A misspelt key would otherwise be ignored and deploy the default without a word.
   v.rawCheck(({ dataset, addIssue }) => {
@@ -263,6 +280,7 @@ const SETTINGS_SCHEMA = v.pipe(
       logLevel: context.logLevel,
       allowedSourceCidrs: context.allowedSourceCidrs,
       alarmEmail: context.alarmEmail,
+      alarmTopicArn: context.alarmTopicArn,
     }),
   ),
 );

@@ -36,6 +36,7 @@ describe('deployment settings', () => {
       logLevel: 'INFO',
       allowedSourceCidrs: undefined,
       alarmEmail: undefined,
+      alarmTopicArn: undefined,
     });
   });
 
@@ -71,6 +72,7 @@ describe('deployment settings', () => {
       logLevel: 'debug',
       allowedSourceCidrs: '203.0.113.0/24,2001:db8::/32',
       alarmEmail: 'ops@example.com',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
     };
     const fromCdkJson = {
       ...fromCli,
@@ -94,8 +96,21 @@ describe('deployment settings', () => {
         logLevel: 'DEBUG',
         allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
         alarmEmail: 'ops@example.com',
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
       });
     }
+  });
+
+  it.each([
+    'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
+    'arn:aws-cn:sns:cn-north-1:123456789012:ops_alarms',
+    'arn:aws-us-gov:sns:us-gov-west-1:123456789012:OpsAlarms',
+  ])('accepts the SNS topic ARN %s as alarmTopicArn', (arn) => {
+    // GIVEN / WHEN
+    const settings = settingsFrom({ alarmTopicArn: ` ${arn} ` });
+
+    // THEN
+    expect(settings.alarmTopicArn).toBe(arn);
   });
 
   it.each([
@@ -165,6 +180,12 @@ describe('deployment settings', () => {
     ['alarmEmail', 'ops', /"alarmEmail" is "ops".*Fix: -c alarmEmail=ops@example.com/],
     ['alarmEmail', 'a@b.com,c@d.com', /not one e-mail address/],
     ['alarmEmail', 'ops@localhost', /not one e-mail address/],
+    ['alarmTopicArn', 'ops-alarms', /"alarmTopicArn" is "ops-alarms".*Fix: -c alarmTopicArn=arn:/],
+    ['alarmTopicArn', 'arn:aws:sqs:eu-west-1:123456789012:ops', /not the ARN of a standard SNS/],
+    ['alarmTopicArn', 'arn:aws:sns:eu-west-1:1234:ops', /not the ARN of a standard SNS topic/],
+    ['alarmTopicArn', 'arn:aws:sns:eu-west-1:123456789012:ops.fifo', /standard SNS topic/],
+    ['alarmTopicArn', 'arn:aws:sns:eu-west-1:123456789012:ops:sub-id', /standard SNS topic/],
+    ['alarmtopicarn', 'arn:aws:sns:eu-west-1:123456789012:ops', /spell it "alarmTopicArn"/],
   ])('refuses %s=%s before building anything, naming the fix', (key, value, message) => {
     // GIVEN
     const context = { [key]: value };

@@ -4,18 +4,8 @@
  * `alarmTopicArn` (a warning at synth when neither is set), and one CloudWatch dashboard that
  * shows the flow from API Gateway through the function to the table and the fallback queue.
  *
- * Hand-written on aws-cdk-lib's CloudWatch constructs, not cdk-monitoring-constructs. That library
- * (cdklabs, v10.2.0: 1 MB packed, 10 MB unpacked, a peer dependency on aws-cdk-lib ^2.160) pays off
- * for many similar resources. Here there is one function, one API, one table and one queue, and
- * aws-cdk-lib already has every metric helper used below. What takes the lines is what this stack
- * alone knows, and that would be written as custom metrics and overrides there too: alarm
- * descriptions that tell the operator what to do, the receiver's EMF metrics with the `service`
- * dimension Powertools adds, rejections by reason (a SEARCH), a 5xx rate with a floor of requests,
- * and a topic policy that lets CloudWatch publish for exactly these alarms. It would also name the
- * alarms and lay out the dashboard its own way, and tie each aws-cdk-lib upgrade to its releases,
- * for a synth-time dependency the house style ("no dead weight") asks to avoid. cdk-nag is neutral
- * either way: AwsSolutions has no rules for alarms or dashboards, and the topic (SNS2/SNS3) is ours.
- * Worth revisiting if the stack grows to several functions, tables or queues.
+ * Hand-written on aws-cdk-lib's CloudWatch constructs, not cdk-monitoring-constructs: see
+ * docs/design-decisions.md.
  */
 import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import type { IHttpStage } from 'aws-cdk-lib/aws-apigatewayv2';

@@ -105,7 +105,7 @@ function contextText(value: unknown): string | undefined {
   return result === '' ? undefined : result;
 }
 
-/** Digits only, so `1e3`, `0x10` and `30.0` are refused rather than read as something else. */
+/** Digits only, so `1e3` or `0x10` is refused, not silently read as 1000 or 16. */
 function isWholeNumber(text: string, min: number): boolean {
   return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) >= min;
 }
@@ -268,7 +268,7 @@ const SETTINGS_SCHEMA = v.pipe(
       if (match) addIssue({ message: `Unknown context key "${key}". Fix: spell it "${match}".` });
     }
   }),
-  // The settings alone, without the rest of the context.
+  // looseObject kept the rest of the context for the check above; the settings go on alone.
   v.transform(
     (context): DeploymentSettings => ({
       stackName: context.stackName,
@@ -287,7 +287,7 @@ const SETTINGS_SCHEMA = v.pipe(
 
 /** Reads and checks the deployment settings from the context of `node` (usually the app's). */
 export function readSettings(node: Node): DeploymentSettings {
-  // Every setting's key is present, unset ones as `undefined`, so each gets its default.
+  // An object schema calls a missing key a problem, so an unset setting comes as `undefined`.
   const context = {
     ...Object.fromEntries(SETTING_KEYS.map((key) => [key, undefined])),
     ...(node.getAllContext() as Record<string, unknown>),

@@ -16,6 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CALLBACK_PATHS } from '../lambda/callbacks.ts';
+import { DEFAULT_SETTINGS } from './settings.ts';
 
 /**
  * One JSON object per request. Only API Gateway's own facts about the request: no headers, no
@@ -45,12 +46,12 @@ export interface CallbackApiProps {
   readonly handler: IFunction;
   /**
    * Steady-state requests per second the stage accepts before answering 429.
-   * @default 100
+   * @default DEFAULT_SETTINGS.throttlingRateLimit (1000)
    */
   readonly throttlingRateLimit?: number;
   /**
    * Requests the stage accepts in a burst above the steady rate.
-   * @default 200
+   * @default DEFAULT_SETTINGS.throttlingBurstLimit (2000)
    */
   readonly throttlingBurstLimit?: number;
   /**
@@ -87,8 +88,8 @@ export class CallbackApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: {
-        rateLimit: props.throttlingRateLimit ?? 100,
-        burstLimit: props.throttlingBurstLimit ?? 200,
+        rateLimit: props.throttlingRateLimit ?? DEFAULT_SETTINGS.throttlingRateLimit,
+        burstLimit: props.throttlingBurstLimit ?? DEFAULT_SETTINGS.throttlingBurstLimit,
       },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogGroup),

@@ -21,11 +21,6 @@ import type { LogLevel } from './settings.ts';
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * The service name in every log line and the `service` dimension of every metric, as in
- * `lambda/handler.ts`.
- */
-
-/**
  * Lets CommonJS packages in the ESM bundle call `require` (for Node built-ins), which ESM output
  * does not define.
  */
@@ -157,8 +152,8 @@ export class ReceiverFunction extends Construct {
         ...(props.ttlDays === undefined ? {} : { TTL_DAYS: String(props.ttlDays) }),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        // No NODE_OPTIONS=--enable-source-maps: reading and indexing the map at every cold start
-        // cost 13-21 ms of CPU (BENCHMARKS.md), and the logs carry no stack traces to map.
+        // No NODE_OPTIONS=--enable-source-maps: reading and indexing the map would cost CPU at
+        // every cold start (BENCHMARKS.md has the figure), and the logs carry no stack traces.
       },
       bundling: {
         format: OutputFormat.ESM,

@@ -1,22 +1,13 @@
 /**
  * What an operator watches: one alarm per way a message can go missing or the receiver can fail,
- * each e-mailed through one SNS topic when `alarmEmail` is set, and one CloudWatch dashboard that
+ * each published to an SNS topic that e-mails `alarmEmail` and to the existing topic of
+ * `alarmTopicArn` (a warning at synth when neither is set), and one CloudWatch dashboard that
  * shows the flow from API Gateway through the function to the table and the fallback queue.
  *
- * Hand-written on aws-cdk-lib's CloudWatch constructs, not cdk-monitoring-constructs. That library
- * (cdklabs, v10.2.0: 1 MB packed, 10 MB unpacked, a peer dependency on aws-cdk-lib ^2.160) pays off
- * for many similar resources. Here there is one function, one API, one table and one queue, and
- * aws-cdk-lib already has every metric helper used below. What takes the lines is what this stack
- * alone knows, and that would be written as custom metrics and overrides there too: alarm
- * descriptions that tell the operator what to do, the receiver's EMF metrics with the `service`
- * dimension Powertools adds, rejections by reason (a SEARCH), a 5xx rate with a floor of requests,
- * and a topic policy that lets CloudWatch publish for exactly these alarms. It would also name the
- * alarms and lay out the dashboard its own way, and tie each aws-cdk-lib upgrade to its releases,
- * for a synth-time dependency the house style ("no dead weight") asks to avoid. cdk-nag is neutral
- * either way: AwsSolutions has no rules for alarms or dashboards, and the topic (SNS2/SNS3) is ours.
- * Worth revisiting if the stack grows to several functions, tables or queues.
+ * Hand-written on aws-cdk-lib's CloudWatch constructs, not cdk-monitoring-constructs: see
+ * docs/design-decisions.md.
  */
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import type { IHttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -24,7 +15,6 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  type IAlarm,
   type IMetric,
   LogQueryVisualizationType,
   LogQueryWidget,
@@ -39,7 +29,7 @@ import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { CALLBACKS } from '../lambda/callbacks.ts';
@@ -116,10 +106,23 @@ export interface ReceiverMonitoringProps {
   /**
    * E-mail address that gets every alarm, through a new SNS topic. The address must confirm the
    * subscription from the e-mail AWS sends before anything is delivered.
-   * @default undefined (no topic; the alarms show in the CloudWatch console only)
+   * @default undefined (no topic of the stack's own)
    */
   readonly alarmEmail?: string | undefined;
+  /**
+   * ARN of an existing SNS topic that gets every alarm too (with or without `alarmEmail`), e.g. one
+   * that pages or posts to chat. It must be a standard topic in the stack's region (CloudWatch
+   * publishes to no other), and its policy is not the stack's to change: it must let CloudWatch
+   * (`cloudwatch.amazonaws.com`) publish. SNS's default policy does for a topic in the same account;
+   * a topic encrypted with a KMS key needs a customer managed key whose policy lets CloudWatch use
+   * it (`kms:Decrypt`, `kms:GenerateDataKey*`), as the AWS managed `alias/aws/sns` cannot.
+   * @default undefined (no existing topic)
+   */
+  readonly alarmTopicArn?: string | undefined;
 }
+
+/** The id of the warning that no alarm notifies anyone. */
+export const NO_ALARM_TARGET_WARNING = 'openim-receiver:noAlarmTarget';
 
 /** One alarm of the receiver, before it is created. */
 interface AlarmSpec {
@@ -150,7 +153,9 @@ export class ReceiverMonitoring extends Construct {
   readonly alarms: readonly Alarm[];
   /** The topic that e-mails the alarms, when an address was given. */
   readonly alarmTopic: Topic | undefined;
-  /** The dashboard, named after the stack. */
+  /** Every topic the alarms publish to: the e-mail topic and the existing one, as given. */
+  readonly alarmTargets: readonly ITopic[];
+  /** The dashboard, named `<stack>-<region>`. */
   readonly dashboard: Dashboard;
 
   private readonly stackName: string;
@@ -274,10 +279,31 @@ export class ReceiverMonitoring extends Construct {
         alarm !== fallback.oldRecordAlarm,
     );
     this.alarmTopic =
-      props.alarmEmail === undefined ? undefined : this.emailTopic(props.alarmEmail, allClear);
+      props.alarmEmail === undefined ? undefined : this.emailTopic(props.alarmEmail);
+    this.alarmTargets = [
+      ...(this.alarmTopic === undefined ? [] : [this.alarmTopic]),
+      ...(props.alarmTopicArn === undefined ? [] : [this.existingTopic(props.alarmTopicArn)]),
+    ];
+    for (const topic of this.alarmTargets) {
+      const action = new SnsAction(topic);
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(action);
+        if (allClear.includes(alarm)) alarm.addOkAction(action);
+      }
+    }
+    if (this.alarmTargets.length === 0) {
+      Annotations.of(this).addWarningV2(
+        NO_ALARM_TARGET_WARNING,
+        'No alarm notifies anyone: a lost message (OpenIM never resends) shows only in the ' +
+          'CloudWatch console. Fix: -c alarmEmail=ops@example.com, or ' +
+          '-c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic> for an existing topic',
+      );
+    }
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: this.stackName,
+      // Dashboard names are global to the account, unlike alarm names: the region in the name lets
+      // the same stack deploy to a second region.
+      dashboardName: `${this.stackName}-${Stack.of(this).region}`,
       defaultInterval: Duration.hours(3),
       widgets: [
         [
@@ -553,8 +579,8 @@ export class ReceiverMonitoring extends Construct {
     ].join('\n');
   }
 
-  /** A TLS-only topic that e-mails every alarm, and the all-clear of `allClear`. */
-  private emailTopic(address: string, allClear: readonly IAlarm[]): Topic {
+  /** A TLS-only topic that e-mails what these alarms publish, and that only they may publish to. */
+  private emailTopic(address: string): Topic {
     const topic = new Topic(this, 'AlarmTopic', {
       displayName: `${this.stackName} alarms`,
       // Denies publishing over plain HTTP (AwsSolutions-SNS3).
@@ -574,11 +600,27 @@ export class ReceiverMonitoring extends Construct {
         },
       }),
     );
-    const action = new SnsAction(topic);
-    for (const alarm of this.alarms) {
-      alarm.addAlarmAction(action);
-      if (allClear.includes(alarm)) alarm.addOkAction(action);
-    }
     return topic;
+  }
+
+  /**
+   * The topic of `alarmTopicArn`. Its policy stays as its owner wrote it (an imported topic's
+   * cannot be changed from here), so only the region is checked, when the stack knows its own.
+   */
+  private existingTopic(arn: string): ITopic {
+    const stackRegion = Stack.of(this).region;
+    const topicRegion = arn.split(':')[3];
+    if (
+      !Token.isUnresolved(arn) &&
+      !Token.isUnresolved(stackRegion) &&
+      topicRegion !== stackRegion
+    ) {
+      throw new Error(
+        `alarmTopicArn ${arn} is in ${topicRegion}, but the stack is in ${stackRegion}, and ` +
+          `CloudWatch alarms publish only to topics in their own region. Fix: use a topic in ` +
+          `${stackRegion}`,
+      );
+    }
+    return Topic.fromTopicArn(this, 'ExistingAlarmTopic', arn);
   }
 }

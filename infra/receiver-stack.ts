@@ -83,6 +83,7 @@ export class ReceiverStack extends Stack {
       tables: { messages: this.tables.messages, seqs: this.tables.seqs },
       fallback: this.fallback,
       alarmEmail: settings.alarmEmail,
+      alarmTopicArn: settings.alarmTopicArn,
     });
 
     Validations.of(this.callbackApi.api).acknowledge({

@@ -6,7 +6,8 @@
  * `cdk.json` (values may be JSON numbers, and lists JSON arrays).
  */
 import type { Node } from 'constructs';
-import { normalizeCidr } from '../lambda/source-allowlist.ts';
+import * as v from 'valibot';
+import { normalizeCidr, splitEntries } from '../lambda/source-allowlist.ts';
 
 /** How the messages table is treated when the stack is deleted. */
 export type TableRemovalPolicy = 'retain' | 'destroy';
@@ -34,35 +35,31 @@ export interface DeploymentSettings {
   readonly allowedSourceCidrs: readonly string[] | undefined;
   /** Where the stack's alarms are e-mailed; `undefined` creates no topic. */
   readonly alarmEmail: string | undefined;
+  /** An existing SNS topic that gets the stack's alarms too; `undefined` for none. */
+  readonly alarmTopicArn: string | undefined;
 }
-
-/** The context keys, by setting. */
-export const CONTEXT_KEYS = {
-  stackName: 'stackName',
-  logRetentionDays: 'logRetentionDays',
-  throttlingRateLimit: 'throttlingRateLimit',
-  throttlingBurstLimit: 'throttlingBurstLimit',
-  tableRemovalPolicy: 'tableRemovalPolicy',
-  ttlDays: 'ttlDays',
-  logLevel: 'logLevel',
-  allowedSourceCidrs: 'allowedSourceCidrs',
-  alarmEmail: 'alarmEmail',
-} as const satisfies Record<keyof DeploymentSettings, string>;
 
 /** The settings a deployment gets when it sets no context. */
 export const DEFAULT_SETTINGS: DeploymentSettings = {
   stackName: 'OpenImCallbackReceiver',
   logRetentionDays: 30,
-  // OpenIM sends at most about 2 ÷ latency callbacks per second per instance (2 workers); 50 ms
-  // answers give 40/s each. The throttle only caps abuse of the public URL, so keep it well above.
-  throttlingRateLimit: 100,
-  throttlingBurstLimit: 200,
+  // A throttled callback is a lost message (OpenIM never retries), while a refused flood only
+  // costs money, so the stage admits many OpenIM instances at full speed (each sends at most 2 ÷
+  // latency callbacks a second through its 2 workers). It still stops one URL from using the
+  // account's whole API Gateway quota, shared by every HTTP API in the region. The trade-off, in
+  // figures, is in the README's Settings.
+  throttlingRateLimit: 1000,
+  throttlingBurstLimit: 2000,
   tableRemovalPolicy: 'retain',
   ttlDays: undefined,
   logLevel: 'INFO',
   allowedSourceCidrs: undefined,
   alarmEmail: undefined,
+  alarmTopicArn: undefined,
 };
+
+/** The context keys, one per setting. */
+const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof DeploymentSettings)[];
 
 /** Retention periods CloudWatch Logs accepts, in days (never "forever": every log group expires). */
 export const LOG_RETENTION_DAYS = [
@@ -90,205 +87,215 @@ const MAX_ALLOWLIST_CHARS = 2048;
 /** One address, no spaces, a dot in the domain: enough to catch a typo, as SNS checks the rest. */
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;.]+$/;
 
+/**
+ * A standard SNS topic's ARN, in any partition. FIFO topics (`.fifo`) are refused: a publish to one
+ * must carry a message group ID, and an alarm action carries none.
+ */
+const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[\w-]{1,256}$/;
+
 /** Thrown when context holds a value the deployment cannot use; the message lists every fix. */
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
-/** A context value as text, or `undefined` when it is unset or empty. */
-function text(value: unknown): string | undefined {
+/** A context value as text, or `undefined` when it is unset or empty (so the default applies). */
+function contextText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   const result = String(value).trim();
   return result === '' ? undefined : result;
 }
 
-/** A whole number from a context value, or `undefined` if it is not one. */
-function wholeNumber(value: string): number | undefined {
-  if (!/^\d+$/.test(value)) return undefined;
-  const result = Number(value);
-  return Number.isSafeInteger(result) ? result : undefined;
+/** Digits only, so `1e3` or `0x10` is refused, not silently read as 1000 or 16. */
+function isWholeNumber(text: string, min: number): boolean {
+  return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) >= min;
+}
+
+/**
+ * A setting given as one value. Unset or empty, it takes its default; otherwise its text must pass
+ * `isValid`, or the problem reads `Context "<key>" is "<text>"` and then `problem`, which names
+ * the fix. One check per setting, so the user reads one fix per setting.
+ */
+function setting<K extends keyof DeploymentSettings>(
+  key: K,
+  isValid: (text: string) => boolean,
+  parse: (text: string) => DeploymentSettings[K],
+  problem: string,
+) {
+  return v.pipe(
+    v.unknown(),
+    v.transform(contextText),
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.check(isValid, ({ input }) => `Context "${key}" is "${input}"${problem}`),
+        v.transform(parse),
+      ),
+    ),
+    v.transform((value) => value ?? DEFAULT_SETTINGS[key]),
+  );
 }
 
 /**
  * The entries of a list setting: a JSON array (from `cdk.json`, or as text from `-c`) or
- * comma-separated text. `undefined` when unset or empty; `{ problem }` when it cannot be read.
+ * comma-separated text; `undefined` when unset or empty.
  */
-function listEntries(value: unknown): string[] | undefined | { readonly problem: string } {
-  let items: unknown = value;
-  if (typeof value === 'string' && value.trim().startsWith('[')) {
-    try {
-      items = JSON.parse(value);
-    } catch {
-      return { problem: 'it starts with "[" but is not a JSON array' };
+const listEntries = v.rawTransform<unknown, string[] | undefined>(
+  ({ dataset, addIssue, NEVER }) => {
+    let items: unknown = dataset.value;
+    if (typeof items === 'string' && items.trim().startsWith('[')) {
+      try {
+        items = JSON.parse(items);
+      } catch {
+        addIssue({
+          message:
+            'Context "allowedSourceCidrs" cannot be read: it starts with "[" but is not a JSON ' +
+            'array. Fix: -c allowedSourceCidrs=203.0.113.0/24,2001:db8::/32 or a JSON array in ' +
+            'cdk.json',
+        });
+        return NEVER;
+      }
     }
-  }
-  const entries = (Array.isArray(items) ? items.map(String) : (text(items) ?? '').split(','))
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  return entries.length > 0 ? entries : undefined;
+    const entries = Array.isArray(items)
+      ? items.map((item) => String(item).trim()).filter(Boolean)
+      : splitEntries(contextText(items) ?? '');
+    return entries.length > 0 ? entries : undefined;
+  },
+);
+
+/** The entries that are not addresses or CIDRs, quoted for a message. */
+function notCidrs(entries: readonly string[]): string {
+  return entries
+    .filter((entry) => normalizeCidr(entry) === undefined)
+    .map((entry) => `"${entry}"`)
+    .join(', ');
 }
+
+/** Every setting, by its context key; other context (feature flags, CDK's own) passes by. */
+const SETTINGS_SCHEMA = v.pipe(
+  v.looseObject({
+    stackName: setting(
+      'stackName',
+      (text) => STACK_NAME.test(text),
+      String,
+      ', but a stack name starts with a letter and has only letters, digits and hyphens (at ' +
+        'most 128). Fix: -c stackName=OpenImCallbackReceiver-staging',
+    ),
+    logRetentionDays: setting(
+      'logRetentionDays',
+      (text) => isWholeNumber(text, 1) && (LOG_RETENTION_DAYS as readonly number[]).includes(+text),
+      Number,
+      ', which CloudWatch Logs does not offer. ' +
+        `Fix: -c logRetentionDays=<one of ${LOG_RETENTION_DAYS.join(', ')}>`,
+    ),
+    throttlingRateLimit: setting(
+      'throttlingRateLimit',
+      (text) => Number.isFinite(Number(text)) && Number(text) > 0,
+      Number,
+      ', but it must be a number of requests per second above 0. ' +
+        'Fix: -c throttlingRateLimit=1000',
+    ),
+    throttlingBurstLimit: setting(
+      'throttlingBurstLimit',
+      (text) => isWholeNumber(text, 1),
+      Number,
+      ', but it must be a whole number of requests of at least 1. ' +
+        'Fix: -c throttlingBurstLimit=2000',
+    ),
+    tableRemovalPolicy: setting(
+      'tableRemovalPolicy',
+      (text) => (TABLE_REMOVAL_POLICIES as readonly string[]).includes(text),
+      (text) => text as TableRemovalPolicy,
+      '. Fix: -c tableRemovalPolicy=retain (keep the table and its records when the stack is ' +
+        'deleted) or -c tableRemovalPolicy=destroy',
+    ),
+    ttlDays: setting(
+      'ttlDays',
+      (text) => isWholeNumber(text, 1),
+      Number,
+      ', but it must be a whole number of days of at least 1. ' +
+        'Fix: -c ttlDays=90, or leave it unset to keep records forever',
+    ),
+    logLevel: setting(
+      'logLevel',
+      (text) => (LOG_LEVELS as readonly string[]).includes(text.toUpperCase()),
+      (text) => text.toUpperCase() as LogLevel,
+      `. Fix: -c logLevel=<one of ${LOG_LEVELS.join(', ')}>`,
+    ),
+    allowedSourceCidrs: v.pipe(
+      v.unknown(),
+      listEntries,
+      v.optional(
+        v.pipe(
+          v.array(v.string()),
+          v.check(
+            (entries) => notCidrs(entries) === '',
+            ({ input }) =>
+              'Context "allowedSourceCidrs" has entries that are not IPv4 or IPv6 addresses or ' +
+              `CIDRs: ${notCidrs(input)}. Fix: -c allowedSourceCidrs=203.0.113.0/24,2001:db8::/32 ` +
+              '(comma-separated), or leave it unset to accept any source that has the credentials',
+          ),
+          v.transform((entries) => [...new Set(entries.map((e) => normalizeCidr(e) as string))]),
+          v.check(
+            (cidrs) => cidrs.join(',').length <= MAX_ALLOWLIST_CHARS,
+            ({ input }) =>
+              `Context "allowedSourceCidrs" has ${input.length} entries, more than fit in the ` +
+              "function's environment (4 KB in all). Fix: merge them into fewer, wider CIDRs",
+          ),
+        ),
+      ),
+      v.transform((cidrs) => cidrs ?? DEFAULT_SETTINGS.allowedSourceCidrs),
+    ),
+    alarmEmail: setting(
+      'alarmEmail',
+      (text) => EMAIL.test(text),
+      String,
+      ', which is not one e-mail address. ' +
+        'Fix: -c alarmEmail=ops@example.com, or leave it unset for no e-mail',
+    ),
+    alarmTopicArn: setting(
+      'alarmTopicArn',
+      (text) => SNS_TOPIC_ARN.test(text),
+      String,
+      ', which is not the ARN of a standard SNS topic. ' +
+        'Fix: -c alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops-alarms (a topic in the ' +
+        "stack's region that lets CloudWatch publish), or leave it unset",
+    ),
+  } satisfies { [K in keyof DeploymentSettings]: v.GenericSchema<unknown, DeploymentSettings[K]> }),
+  // A misspelt key would otherwise be ignored and deploy the default without a word.
+  v.rawCheck(({ dataset, addIssue }) => {
+    for (const key of Object.keys(dataset.value as object)) {
+      const match = SETTING_KEYS.find((k) => k.toLowerCase() === key.toLowerCase() && k !== key);
+      if (match) addIssue({ message: `Unknown context key "${key}". Fix: spell it "${match}".` });
+    }
+  }),
+  // looseObject kept the rest of the context for the check above; the settings go on alone.
+  v.transform(
+    (context): DeploymentSettings => ({
+      stackName: context.stackName,
+      logRetentionDays: context.logRetentionDays,
+      throttlingRateLimit: context.throttlingRateLimit,
+      throttlingBurstLimit: context.throttlingBurstLimit,
+      tableRemovalPolicy: context.tableRemovalPolicy,
+      ttlDays: context.ttlDays,
+      logLevel: context.logLevel,
+      allowedSourceCidrs: context.allowedSourceCidrs,
+      alarmEmail: context.alarmEmail,
+      alarmTopicArn: context.alarmTopicArn,
+    }),
+  ),
+);
 
 /** Reads and checks the deployment settings from the context of `node` (usually the app's). */
 export function readSettings(node: Node): DeploymentSettings {
-  const problems: string[] = [];
-  const raw = (key: keyof DeploymentSettings): string | undefined =>
-    text(node.tryGetContext(CONTEXT_KEYS[key]));
-
-  // A misspelt key would otherwise be ignored and deploy the default without a word.
-  const known = Object.values(CONTEXT_KEYS) as string[];
-  for (const key of Object.keys(node.getAllContext() as Record<string, unknown>)) {
-    const match = known.find((k) => k.toLowerCase() === key.toLowerCase() && k !== key);
-    if (match) problems.push(`Unknown context key "${key}". Fix: spell it "${match}".`);
-  }
-
-  const stackName = raw('stackName') ?? DEFAULT_SETTINGS.stackName;
-  if (!STACK_NAME.test(stackName)) {
-    problems.push(
-      `Context "stackName" is "${stackName}", but a stack name starts with a letter and has only ` +
-        'letters, digits and hyphens (at most 128). Fix: -c stackName=OpenImCallbackReceiver-staging',
-    );
-  }
-
-  let logRetentionDays = DEFAULT_SETTINGS.logRetentionDays;
-  const retention = raw('logRetentionDays');
-  if (retention !== undefined) {
-    const days = wholeNumber(retention);
-    if (days !== undefined && (LOG_RETENTION_DAYS as readonly number[]).includes(days)) {
-      logRetentionDays = days;
-    } else {
-      problems.push(
-        `Context "logRetentionDays" is "${retention}", which CloudWatch Logs does not offer. ` +
-          `Fix: -c logRetentionDays=<one of ${LOG_RETENTION_DAYS.join(', ')}>`,
-      );
-    }
-  }
-
-  let throttlingRateLimit = DEFAULT_SETTINGS.throttlingRateLimit;
-  const rate = raw('throttlingRateLimit');
-  if (rate !== undefined) {
-    const value = Number(rate);
-    if (Number.isFinite(value) && value > 0) {
-      throttlingRateLimit = value;
-    } else {
-      problems.push(
-        `Context "throttlingRateLimit" is "${rate}", but it must be a number of requests per ` +
-          'second above 0. Fix: -c throttlingRateLimit=100',
-      );
-    }
-  }
-
-  let throttlingBurstLimit = DEFAULT_SETTINGS.throttlingBurstLimit;
-  const burst = raw('throttlingBurstLimit');
-  if (burst !== undefined) {
-    const value = wholeNumber(burst);
-    if (value !== undefined && value >= 1) {
-      throttlingBurstLimit = value;
-    } else {
-      problems.push(
-        `Context "throttlingBurstLimit" is "${burst}", but it must be a whole number of requests ` +
-          'of at least 1. Fix: -c throttlingBurstLimit=200',
-      );
-    }
-  }
-
-  let tableRemovalPolicy = DEFAULT_SETTINGS.tableRemovalPolicy;
-  const removal = raw('tableRemovalPolicy');
-  if (removal !== undefined) {
-    const value = TABLE_REMOVAL_POLICIES.find((p) => p === removal);
-    if (value) {
-      tableRemovalPolicy = value;
-    } else {
-      problems.push(
-        `Context "tableRemovalPolicy" is "${removal}". Fix: -c tableRemovalPolicy=retain (keep ` +
-          'the table and its records when the stack is deleted) or -c tableRemovalPolicy=destroy',
-      );
-    }
-  }
-
-  let ttlDays = DEFAULT_SETTINGS.ttlDays;
-  const ttl = raw('ttlDays');
-  if (ttl !== undefined) {
-    const days = wholeNumber(ttl);
-    if (days !== undefined && days >= 1) {
-      ttlDays = days;
-    } else {
-      problems.push(
-        `Context "ttlDays" is "${ttl}", but it must be a whole number of days of at least 1. ` +
-          'Fix: -c ttlDays=90, or leave it unset to keep records forever',
-      );
-    }
-  }
-
-  let logLevel = DEFAULT_SETTINGS.logLevel;
-  const level = raw('logLevel');
-  if (level !== undefined) {
-    const value = LOG_LEVELS.find((l) => l === level.toUpperCase());
-    if (value) {
-      logLevel = value;
-    } else {
-      problems.push(
-        `Context "logLevel" is "${level}". Fix: -c logLevel=<one of ${LOG_LEVELS.join(', ')}>`,
-      );
-    }
-  }
-
-  let allowedSourceCidrs = DEFAULT_SETTINGS.allowedSourceCidrs;
-  const cidrs = listEntries(node.tryGetContext(CONTEXT_KEYS.allowedSourceCidrs));
-  if (cidrs !== undefined && 'problem' in cidrs) {
-    problems.push(
-      `Context "allowedSourceCidrs" cannot be read: ${cidrs.problem}. ` +
-        'Fix: -c allowedSourceCidrs=203.0.113.0/24,2001:db8::/32 or a JSON array in cdk.json',
-    );
-  } else if (cidrs !== undefined) {
-    const normalized = cidrs.map((entry) => ({ entry, cidr: normalizeCidr(entry) }));
-    const bad = normalized.filter(({ cidr }) => cidr === undefined).map(({ entry }) => entry);
-    if (bad.length > 0) {
-      problems.push(
-        'Context "allowedSourceCidrs" has entries that are not IPv4 or IPv6 addresses or CIDRs: ' +
-          `${bad.map((b) => `"${b}"`).join(', ')}. ` +
-          'Fix: -c allowedSourceCidrs=203.0.113.0/24,2001:db8::/32 (comma-separated), or leave ' +
-          'it unset to accept any source that has the credentials',
-      );
-    } else {
-      const unique = [...new Set(normalized.map(({ cidr }) => cidr as string))];
-      if (unique.join(',').length <= MAX_ALLOWLIST_CHARS) {
-        allowedSourceCidrs = unique;
-      } else {
-        problems.push(
-          `Context "allowedSourceCidrs" has ${unique.length} entries, more than fit in the ` +
-            "function's environment (4 KB in all). Fix: merge them into fewer, wider CIDRs",
-        );
-      }
-    }
-  }
-
-  let alarmEmail = DEFAULT_SETTINGS.alarmEmail;
-  const email = text(node.tryGetContext(CONTEXT_KEYS.alarmEmail));
-  if (email !== undefined) {
-    if (EMAIL.test(email)) {
-      alarmEmail = email;
-    } else {
-      problems.push(
-        `Context "alarmEmail" is "${email}", which is not one e-mail address. ` +
-          'Fix: -c alarmEmail=ops@example.com, or leave it unset for no e-mail',
-      );
-    }
-  }
-
-  if (problems.length > 0) {
-    throw new SettingsError(
-      `The deployment settings are invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
-  }
-  return {
-    stackName,
-    logRetentionDays,
-    throttlingRateLimit,
-    throttlingBurstLimit,
-    tableRemovalPolicy,
-    ttlDays,
-    logLevel,
-    allowedSourceCidrs,
-    alarmEmail,
+  // An object schema calls a missing key a problem, so an unset setting comes as `undefined`.
+  const context = {
+    ...Object.fromEntries(SETTING_KEYS.map((key) => [key, undefined])),
+    ...(node.getAllContext() as Record<string, unknown>),
   };
+  const result = v.safeParse(SETTINGS_SCHEMA, context);
+  if (!result.success) {
+    const problems = result.issues.map((issue) => `  - ${issue.message}`);
+    throw new SettingsError(`The deployment settings are invalid:\n${problems.join('\n')}`);
+  }
+  return result.output;
 }

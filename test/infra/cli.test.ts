@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NO_ALARM_TARGET_WARNING } from '../../infra/receiver-monitoring.ts';
 import { REPO_ROOT, removeOutdirs, tempDir } from './synth-app.ts';
 
 /** The environment of a user's shell: no test-runner variables, nothing that goes online. */
@@ -21,6 +22,14 @@ function userEnv(): NodeJS.ProcessEnv {
     CDK_DISABLE_VERSION_CHECK: '1',
     AWS_EC2_METADATA_DISABLED: 'true',
   };
+}
+
+/** The rule names in the cloud assembly's validation report: cdk-nag's and CDK's annotations. */
+function findings(outdir: string): string[] {
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: { violations: { ruleName: string }[] }[];
+  };
+  return report.pluginReports.flatMap((r) => r.violations).map((v) => v.ruleName);
 }
 
 /** Runs `npx cdk synth --quiet --no-notices -o <outdir> <args>` in the repository root. */
@@ -54,11 +63,31 @@ describe('npx cdk synth', () => {
       // WHEN
       const { code, stdout, stderr } = await cdkSynth(outdir);
 
-      // THEN
+      // THEN: cdk-nag found nothing; the one warning is that no alarm notifies anyone
       expect(code, `${stderr}\n${stdout}`).toBe(0);
       expect(existsSync(join(outdir, 'OpenImCallbackReceiver.template.json'))).toBe(true);
-      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
-      expect(report.pluginReports).toEqual([]);
+      expect(findings(outdir)).toEqual([`Annotation::${NO_ALARM_TARGET_WARNING}`]);
+      expect(stderr).toMatch(/WARNING No alarm notifies anyone.*Fix: -c alarmEmail=/);
+    },
+    SLOW,
+  );
+
+  it(
+    'warns nothing when the alarms have somewhere to go',
+    async () => {
+      // GIVEN
+      const outdir = tempDir('openim-cli-');
+
+      // WHEN
+      const { code, stdout, stderr } = await cdkSynth(outdir, [
+        '-c',
+        'alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops-pager',
+      ]);
+
+      // THEN
+      expect(code, `${stderr}\n${stdout}`).toBe(0);
+      expect(findings(outdir)).toEqual([]);
+      expect(`${stderr}${stdout}`).not.toMatch(/No alarm notifies anyone/);
     },
     SLOW,
   );

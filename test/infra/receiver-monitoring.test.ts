@@ -1,11 +1,21 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_THROTTLED_METRIC } from '../../infra/receiver-monitoring.ts';
+import { ReceiverStack } from '../../infra/receiver-stack.ts';
+import { DEFAULT_SETTINGS } from '../../infra/settings.ts';
 import { CALLBACKS } from '../../lambda/callbacks.ts';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lambda/receiver-metrics.ts';
 import { MESSAGES_TABLE } from '../../lambda/table-schema.ts';
 import { dashboardWidgets, type Widget } from './dashboard-body.ts';
-import { removeOutdirs, templateFor } from './synth-app.ts';
+import {
+  CDK_JSON_CONTEXT,
+  removeOutdirs,
+  SKIP_BUNDLING,
+  synthesize,
+  tempDir,
+  templateFor,
+} from './synth-app.ts';
 
 /** A CloudFormation resource as it appears in the template. */
 interface Resource {
@@ -134,6 +144,17 @@ const ALARMS = [
   'auth-failures',
 ];
 
+/** The synth warnings that say no alarm notifies anyone. */
+function noTargetWarnings(stack: ReceiverStack): unknown[] {
+  return Annotations.fromStack(stack).findWarning(
+    '*',
+    Match.stringLikeRegexp('No alarm notifies anyone'),
+  );
+}
+
+/** An existing topic in the region the tests deploy to. */
+const EXISTING_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ops-pager';
+
 /** The alarms that e-mail an all-clear too: the states, not the events. */
 const WITH_ALL_CLEAR = [
   'fallback-not-empty',
@@ -148,9 +169,11 @@ const SLOW = 60_000;
 afterAll(removeOutdirs);
 
 describe('ReceiverMonitoring with the default settings', () => {
+  let stack: ReceiverStack;
   let template: Template;
   beforeAll(() => {
-    template = templateFor();
+    stack = synthesize().stack;
+    template = Template.fromStack(stack);
   }, SLOW);
 
   describe('alarms', () => {
@@ -317,7 +340,21 @@ describe('ReceiverMonitoring with the default settings', () => {
       expect(alarm).toMatchObject({ ...AT_LEAST_ONCE, Threshold: 1 });
     });
 
-    it('sends nothing anywhere without alarmEmail: no topic, no action', () => {
+    it('warns at synth that nobody hears the alarms, and says how to fix it', () => {
+      // WHEN
+      const warnings = Annotations.fromStack(stack).findWarning(
+        '/OpenImCallbackReceiver/Monitoring',
+        Match.stringLikeRegexp(
+          'No alarm notifies anyone.*lost message.*-c alarmEmail=ops@example.com.*-c alarmTopicArn=',
+        ),
+      );
+
+      // THEN
+      expect(warnings).toHaveLength(1);
+      expect(noTargetWarnings(stack)).toHaveLength(1);
+    });
+
+    it('sends nothing anywhere without alarmEmail or alarmTopicArn: no topic, no action', () => {
       // GIVEN
       const alarms = Object.values(
         template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
@@ -343,13 +380,13 @@ describe('ReceiverMonitoring with the default settings', () => {
       lines = metricLines(widgets);
     });
 
-    it('is named after the stack, and linked from an output', () => {
+    it('is named after the stack and the region, and linked from an output', () => {
       // GIVEN
       const dashboardId = onlyId(template, 'AWS::CloudWatch::Dashboard');
 
       // THEN
       template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
-        DashboardName: 'OpenImCallbackReceiver',
+        DashboardName: { 'Fn::Join': ['', ['OpenImCallbackReceiver-', { Ref: 'AWS::Region' }]] },
       });
       template.hasOutput('DashboardUrl', {
         Value: {
@@ -546,7 +583,9 @@ describe('ReceiverMonitoring with context', () => {
         ALARMS.map((name) => `OpenImCallbackReceiver-staging-${name}`).sort(),
       );
       template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
-        DashboardName: 'OpenImCallbackReceiver-staging',
+        DashboardName: {
+          'Fn::Join': ['', ['OpenImCallbackReceiver-staging-', { Ref: 'AWS::Region' }]],
+        },
       });
     },
     SLOW,
@@ -556,7 +595,8 @@ describe('ReceiverMonitoring with context', () => {
     'e-mails every alarm, and the all-clear of each state, through one TLS-only topic',
     () => {
       // GIVEN
-      const template = templateFor({ alarmEmail: 'ops@example.com' });
+      const { stack } = synthesize({ alarmEmail: 'ops@example.com' });
+      const template = Template.fromStack(stack);
       const topicId = onlyId(template, 'AWS::SNS::Topic');
       const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
 
@@ -576,6 +616,80 @@ describe('ReceiverMonitoring with context', () => {
           expect(alarm, suffix).not.toHaveProperty('OKActions');
         }
       }
+      expect(noTargetWarnings(stack)).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    'publishes every alarm, and the all-clear of each state, to an existing topic as it is',
+    () => {
+      // GIVEN
+      const { stack } = synthesize({ alarmTopicArn: EXISTING_TOPIC });
+      const template = Template.fromStack(stack);
+
+      // THEN: no topic, subscription or policy of the stack's own; the topic's owner allows
+      // CloudWatch to publish
+      template.resourceCountIs('AWS::SNS::Topic', 0);
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+      template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
+      for (const suffix of ALARMS) {
+        const [, alarm] = alarmNamed(template, suffix);
+        expect(alarm.AlarmActions, suffix).toEqual([EXISTING_TOPIC]);
+        if (WITH_ALL_CLEAR.includes(suffix)) {
+          expect(alarm.OKActions, suffix).toEqual([EXISTING_TOPIC]);
+        } else {
+          expect(alarm, suffix).not.toHaveProperty('OKActions');
+        }
+      }
+      expect(noTargetWarnings(stack)).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    'publishes to both the e-mail topic and the existing one when both are set',
+    () => {
+      // GIVEN
+      const { stack } = synthesize({
+        alarmEmail: 'ops@example.com',
+        alarmTopicArn: EXISTING_TOPIC,
+      });
+      const template = Template.fromStack(stack);
+      const topicId = onlyId(template, 'AWS::SNS::Topic');
+
+      // THEN
+      for (const suffix of ALARMS) {
+        const [, alarm] = alarmNamed(template, suffix);
+        expect(alarm.AlarmActions, suffix).toEqual([{ Ref: topicId }, EXISTING_TOPIC]);
+      }
+      expect(noTargetWarnings(stack)).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses an existing topic in another region than a stack that knows its own',
+    () => {
+      // GIVEN
+      const app = new App({
+        context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING },
+        outdir: tempDir(),
+      });
+      const settings = { ...DEFAULT_SETTINGS, alarmTopicArn: EXISTING_TOPIC };
+
+      // WHEN
+      const build = (region: string) =>
+        new ReceiverStack(app, `Receiver-${region}`, {
+          env: { account: '123456789012', region },
+          settings,
+        });
+
+      // THEN: CloudWatch would refuse it at deploy time
+      expect(() => build('us-east-1')).toThrow(
+        /is in eu-west-1, but the stack is in us-east-1.*Fix: use a topic in us-east-1/,
+      );
+      expect(() => build('eu-west-1')).not.toThrow();
     },
     SLOW,
   );

@@ -1,6 +1,9 @@
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_LOG_FIELDS } from '../../infra/callback-api.ts';
+import { ACCESS_LOG_FIELDS, CallbackApi } from '../../infra/callback-api.ts';
+import { DEFAULT_SETTINGS } from '../../infra/settings.ts';
 import { STACK_OUTPUTS } from '../../infra/stack-outputs.ts';
 import { CALLBACK_PATHS } from '../../lambda/callbacks.ts';
 import {
@@ -121,7 +124,7 @@ describe('ReceiverStack with the default settings', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         StageName: '$default',
         AutoDeploy: true,
-        DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+        DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
       });
     });
 
@@ -660,4 +663,27 @@ describe('ReceiverStack with context', () => {
     },
     SLOW,
   );
+});
+
+describe('CallbackApi on its own', () => {
+  it('throttles at the deployment defaults when given no limits', () => {
+    // GIVEN
+    const stack = new Stack();
+    const handler = new LambdaFunction(stack, 'Handler', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => ({});'),
+    });
+
+    // WHEN
+    new CallbackApi(stack, 'CallbackApi', { handler });
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULT_SETTINGS.throttlingRateLimit,
+        ThrottlingBurstLimit: DEFAULT_SETTINGS.throttlingBurstLimit,
+      },
+    });
+  });
 });

@@ -8,6 +8,17 @@ function settingsFrom(context: Record<string, unknown>) {
   return readSettings(new App({ context }).node);
 }
 
+/** The problems the `SettingsError` for this context lists, one per line. */
+function problemsFrom(context: Record<string, unknown>): string[] {
+  try {
+    settingsFrom(context);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    return error.message.split('\n').filter((line) => line.startsWith('  - '));
+  }
+  return [];
+}
+
 describe('deployment settings', () => {
   it('uses the documented defaults when no context is set', () => {
     // GIVEN / WHEN
@@ -18,14 +29,35 @@ describe('deployment settings', () => {
     expect(settings).toEqual({
       stackName: 'OpenImCallbackReceiver',
       logRetentionDays: 30,
-      throttlingRateLimit: 100,
-      throttlingBurstLimit: 200,
+      throttlingRateLimit: 1000,
+      throttlingBurstLimit: 2000,
       tableRemovalPolicy: 'retain',
       ttlDays: undefined,
       logLevel: 'INFO',
       allowedSourceCidrs: undefined,
       alarmEmail: undefined,
+      alarmTopicArn: undefined,
     });
+  });
+
+  it('throttles above what ten OpenIM instances send, and below the account quota', () => {
+    // GIVEN: one OpenIM instance sends at most 2 ÷ latency callbacks a second (2 workers), with
+    // the latency BENCHMARKS.md estimates in AWS; API Gateway's HTTP API quota is per account and
+    // region, shared by every HTTP API there
+    const awsLatencySeconds = 0.022;
+    const perOpenImInstance = 2 / awsLatencySeconds;
+    const accountRate = 10_000;
+    const accountBurst = 5_000;
+
+    // WHEN
+    const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = settingsFrom({});
+
+    // THEN: a 429 is a lost message, so a normal deployment must never meet the stage throttle,
+    // while a flood on this one URL must not take the quota every other API in the region shares
+    expect(rate).toBeGreaterThanOrEqual(10 * perOpenImInstance);
+    expect(rate).toBeLessThanOrEqual(accountRate / 5);
+    expect(burst).toBeGreaterThanOrEqual(rate);
+    expect(burst).toBeLessThanOrEqual(accountBurst);
   });
 
   it('reads strings from -c and numbers from cdk.json alike', () => {
@@ -40,6 +72,7 @@ describe('deployment settings', () => {
       logLevel: 'debug',
       allowedSourceCidrs: '203.0.113.0/24,2001:db8::/32',
       alarmEmail: 'ops@example.com',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
     };
     const fromCdkJson = {
       ...fromCli,
@@ -63,8 +96,21 @@ describe('deployment settings', () => {
         logLevel: 'DEBUG',
         allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
         alarmEmail: 'ops@example.com',
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
       });
     }
+  });
+
+  it.each([
+    'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
+    'arn:aws-cn:sns:cn-north-1:123456789012:ops_alarms',
+    'arn:aws-us-gov:sns:us-gov-west-1:123456789012:OpsAlarms',
+  ])('accepts the SNS topic ARN %s as alarmTopicArn', (arn) => {
+    // GIVEN / WHEN
+    const settings = settingsFrom({ alarmTopicArn: ` ${arn} ` });
+
+    // THEN
+    expect(settings.alarmTopicArn).toBe(arn);
   });
 
   it.each([
@@ -134,6 +180,12 @@ describe('deployment settings', () => {
     ['alarmEmail', 'ops', /"alarmEmail" is "ops".*Fix: -c alarmEmail=ops@example.com/],
     ['alarmEmail', 'a@b.com,c@d.com', /not one e-mail address/],
     ['alarmEmail', 'ops@localhost', /not one e-mail address/],
+    ['alarmTopicArn', 'ops-alarms', /"alarmTopicArn" is "ops-alarms".*Fix: -c alarmTopicArn=arn:/],
+    ['alarmTopicArn', 'arn:aws:sqs:eu-west-1:123456789012:ops', /not the ARN of a standard SNS/],
+    ['alarmTopicArn', 'arn:aws:sns:eu-west-1:1234:ops', /not the ARN of a standard SNS topic/],
+    ['alarmTopicArn', 'arn:aws:sns:eu-west-1:123456789012:ops.fifo', /standard SNS topic/],
+    ['alarmTopicArn', 'arn:aws:sns:eu-west-1:123456789012:ops:sub-id', /standard SNS topic/],
+    ['alarmtopicarn', 'arn:aws:sns:eu-west-1:123456789012:ops', /spell it "alarmTopicArn"/],
   ])('refuses %s=%s before building anything, naming the fix', (key, value, message) => {
     // GIVEN
     const context = { [key]: value };
@@ -155,6 +207,28 @@ describe('deployment settings', () => {
 
     // THEN
     expect(build).toThrow(/200 entries, more than fit.*Fix: merge them into fewer, wider CIDRs/);
+  });
+
+  it('lists each invalid setting once, and ignores the rest of the context', () => {
+    // GIVEN: CDK's own context and feature flags beside three wrong settings and a misspelt key
+    const context = {
+      '@aws-cdk/core:enablePartitionLiterals': true,
+      'aws:cdk:bundling-stacks': [],
+      throttlingRateLimit: 'fast',
+      logRetentionDays: '-1',
+      allowedSourceCidrs: 'office,10.0.0.0/33',
+      logretentiondays: '30',
+    };
+
+    // WHEN
+    const problems = problemsFrom(context);
+
+    // THEN
+    expect(problems).toHaveLength(4);
+    expect(problems.filter((p) => p.includes('"throttlingRateLimit" is "fast"'))).toHaveLength(1);
+    expect(problems.filter((p) => p.includes('"logRetentionDays" is "-1"'))).toHaveLength(1);
+    expect(problems.filter((p) => p.includes('CIDRs: "office", "10.0.0.0/33"'))).toHaveLength(1);
+    expect(problems.filter((p) => p.includes('spell it "logRetentionDays"'))).toHaveLength(1);
   });
 
   it('lists every invalid setting at once', () => {

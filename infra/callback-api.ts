@@ -25,6 +25,7 @@ import { DEFAULT_SETTINGS } from './settings.ts';
  */
 export const ACCESS_LOG_FIELDS = {
   requestId: '$context.requestId',
+  apiId: '$context.apiId',
   requestTime: '$context.requestTime',
   sourceIp: '$context.identity.sourceIp',
   httpMethod: '$context.httpMethod',

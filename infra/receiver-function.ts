@@ -64,6 +64,13 @@ export interface ReceiverFunctionProps {
    * @default 'INFO'
    */
   readonly logLevel?: LogLevel;
+  /**
+   * The service name on every log line and the `service` dimension of every metric, passed as
+   * `POWERTOOLS_SERVICE_NAME`. Give each deployment in a region its own, so that one stack's
+   * alarms never count another's messages.
+   * @default SERVICE_NAME ('openim-callback-receiver')
+   */
+  readonly serviceName?: string;
 }
 
 /** The Lambda function that turns each OpenIM callback into a record. */
@@ -150,7 +157,7 @@ export class ReceiverFunction extends Construct {
           ? {}
           : { ALLOWED_SOURCE_CIDRS: props.allowedSourceCidrs.join(',') }),
         ...(props.ttlDays === undefined ? {} : { TTL_DAYS: String(props.ttlDays) }),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_SERVICE_NAME: props.serviceName ?? SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         // No NODE_OPTIONS=--enable-source-maps: reading and indexing the map would cost CPU at
         // every cold start (BENCHMARKS.md has the figure), and the logs carry no stack traces.

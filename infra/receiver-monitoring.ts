@@ -50,6 +50,9 @@ export const SERVICE_DIMENSION = 'service';
  */
 export const API_THROTTLED_METRIC = 'RequestsThrottledByApi';
 
+/** The dimension of {@link API_THROTTLED_METRIC}: the API's ID, from its access log. */
+export const API_ID_DIMENSION = 'ApiId';
+
 /** Fewest requests in 5 minutes for the 5xx rate to count, so one failure at night is no "rate". */
 export const SERVER_ERROR_RATE_MIN_REQUESTS = 10;
 
@@ -169,13 +172,23 @@ export class ReceiverMonitoring extends Construct {
     const fn = props.function;
     const replay = `npm run replay -- --stack ${this.stackName}`;
 
-    const throttledByApi = new MetricFilter(this, 'ApiThrottledFilter', {
+    // Counted per API, so that two stacks in one region never count each other's 429s.
+    new MetricFilter(this, 'ApiThrottledFilter', {
       logGroup: props.accessLogGroup,
       filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
       metricNamespace: METRICS_NAMESPACE,
       metricName: API_THROTTLED_METRIC,
       metricValue: '1',
-    }).metric({ statistic: Stats.SUM, period: PERIOD, label: '429 (stage throttle)' });
+      dimensions: { [API_ID_DIMENSION]: '$.apiId' },
+    });
+    const throttledByApi = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: API_THROTTLED_METRIC,
+      dimensionsMap: { [API_ID_DIMENSION]: stage.api.apiId },
+      statistic: Stats.SUM,
+      period: PERIOD,
+      label: '429 (stage throttle)',
+    });
 
     this.functionErrorsAlarm = this.alarm({
       id: 'FunctionErrorsAlarm',

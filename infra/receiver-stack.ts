@@ -6,7 +6,6 @@
  */
 import { Aws, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { SERVICE_NAME } from '../lambda/receiver-metrics.ts';
 import { ArchiveTables } from './archive-tables.ts';
 import { CallbackApi } from './callback-api.ts';
 import { FallbackQueue } from './fallback-queue.ts';
@@ -66,6 +65,7 @@ export class ReceiverStack extends Stack {
       logRetentionDays: settings.logRetentionDays,
       ttlDays: settings.ttlDays,
       logLevel: settings.logLevel,
+      serviceName: this.stackName,
     });
     this.callbackApi = new CallbackApi(this, 'CallbackApi', {
       handler: this.receiver.function,
@@ -77,7 +77,7 @@ export class ReceiverStack extends Stack {
       function: this.receiver.function,
       functionLogGroup: this.receiver.logGroup,
       functionTimeout: this.receiver.function.timeout,
-      serviceName: SERVICE_NAME,
+      serviceName: this.stackName,
       stage: this.callbackApi.stage,
       accessLogGroup: this.callbackApi.accessLogGroup,
       tables: { messages: this.tables.messages, seqs: this.tables.seqs },

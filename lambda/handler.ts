@@ -102,6 +102,9 @@ function fallback(): MessageFallback | undefined {
 
 const tables = { messages: requiredEnv('TABLE_NAME'), seqs: requiredEnv('SEQ_TABLE_NAME') };
 
+/** The deployment's name in logs and metrics: the stack sets it, so stacks never mix metrics. */
+const serviceName = optionalEnv('POWERTOOLS_SERVICE_NAME') ?? SERVICE_NAME;
+
 /** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
   store: createDynamoArchiveStore({
@@ -112,7 +115,7 @@ export const handler = createHandler({
   fallback: fallback(),
   credentials: credentialSource(),
   allowedSources: parsedEnv('ALLOWED_SOURCE_CIDRS', parseSourceAllowlist),
-  logger: new Logger({ serviceName: SERVICE_NAME }),
-  metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
+  logger: new Logger({ serviceName }),
+  metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
   ttlDays: optionalDays('TTL_DAYS'),
 });

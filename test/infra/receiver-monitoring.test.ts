@@ -1,11 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_THROTTLED_METRIC } from '../../infra/receiver-monitoring.ts';
+import { API_ID_DIMENSION, API_THROTTLED_METRIC } from '../../infra/receiver-monitoring.ts';
 import { ReceiverStack } from '../../infra/receiver-stack.ts';
 import { DEFAULT_SETTINGS } from '../../infra/settings.ts';
 import { CALLBACKS } from '../../lambda/callbacks.ts';
-import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lambda/receiver-metrics.ts';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
+
+/** The `service` dimension of the default stack's metrics: its name, unique in a region. */
+const SERVICE_NAME = DEFAULT_SETTINGS.stackName;
+
 import { MESSAGES_TABLE } from '../../lambda/table-schema.ts';
 import { dashboardWidgets, type Widget } from './dashboard-body.ts';
 import {
@@ -286,10 +290,12 @@ describe('ReceiverMonitoring with the default settings', () => {
         id.startsWith('CallbackApiAccessLogs'),
       );
 
+      const apiId = onlyId(template, 'AWS::ApiGatewayV2::Api');
+
       // WHEN
       const [, alarm] = alarmNamed(template, 'api-throttled');
 
-      // THEN
+      // THEN: counted per API, so another stack's 429s in the region never count here
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
         LogGroupName: { Ref: accessLogsId },
         FilterPattern: '{ $.status = "429" }',
@@ -298,13 +304,14 @@ describe('ReceiverMonitoring with the default settings', () => {
             MetricNamespace: METRICS_NAMESPACE,
             MetricName: API_THROTTLED_METRIC,
             MetricValue: '1',
+            Dimensions: [{ Key: API_ID_DIMENSION, Value: '$.apiId' }],
           },
         ],
       });
       expect(alarmMetric(alarm)).toEqual({
         Namespace: METRICS_NAMESPACE,
         MetricName: API_THROTTLED_METRIC,
-        Dimensions: undefined,
+        Dimensions: [{ Name: API_ID_DIMENSION, Value: { Ref: apiId } }],
         Stat: 'Sum',
         Period: 300,
       });
@@ -448,7 +455,7 @@ describe('ReceiverMonitoring with the default settings', () => {
         `AWS/ApiGateway 5xx ${stage} stat=Sum`,
         `AWS/ApiGateway Latency ${stage} stat=p99`,
         `AWS/ApiGateway IntegrationLatency ${stage} stat=p99`,
-        `${METRICS_NAMESPACE} ${API_THROTTLED_METRIC} stat=Sum`,
+        `${METRICS_NAMESPACE} ${API_THROTTLED_METRIC} ${API_ID_DIMENSION} <Ref ${onlyId(template, 'AWS::ApiGatewayV2::Api')}> stat=Sum`,
         'expression=IF(requests >= 10, 100 * FILL(serverErrors, 0) / requests, 0)',
       ]) {
         expect(lines).toContain(line);

@@ -179,7 +179,8 @@ describe('ReceiverStack with the default settings', () => {
             SEQ_TABLE_NAME: { Ref: seqTableId },
             WEBHOOK_SECRET_ARN: { Ref: secretId },
             FALLBACK_QUEUE_URL: { Ref: queueId },
-            POWERTOOLS_SERVICE_NAME: 'openim-callback-receiver',
+            // The stack's name: two stacks in a region never count each other's messages
+            POWERTOOLS_SERVICE_NAME: 'OpenImCallbackReceiver',
             POWERTOOLS_LOG_LEVEL: 'INFO',
           }),
         },
@@ -638,8 +639,20 @@ describe('ReceiverStack with context', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
       });
       template.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'WARN' }) },
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_LOG_LEVEL: 'WARN',
+            // Its own metrics: the alarms of a second stack in the region never count these
+            POWERTOOLS_SERVICE_NAME: 'OpenImCallbackReceiver-staging',
+          }),
+        },
       });
+      const lost = template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmName: 'OpenImCallbackReceiver-staging-messages-lost' },
+      });
+      expect(JSON.stringify(lost)).toContain(
+        '{"Name":"service","Value":"OpenImCallbackReceiver-staging"}',
+      );
     },
     SLOW,
   );

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FunctionLimits } from '../local/lambda-context.ts';
-import { runChild } from './child.ts';
+import { type ChildOptions, runChild } from './child.ts';
 import type { ColdStartRun } from './cold-start-child.ts';
 import { callbackEvent } from './openim-traffic.ts';
 import { progress } from './progress.ts';
@@ -15,13 +15,10 @@ import { SUCCESS_BODY } from './receiver-code.ts';
 import { median } from './stats.ts';
 
 /** One bundle to cold-start: its handler, Lambda's environment for it, and extra Node options. */
-export interface ColdStartVariant {
-  readonly name: string;
-  readonly bundlePath: string;
-  readonly handlerName: string;
-  readonly env: Readonly<Record<string, string>>;
-  readonly nodeArgs: readonly string[];
-}
+export type ColdStartVariant = { name: string; bundlePath: string; handlerName: string } & Pick<
+  ChildOptions,
+  'env' | 'nodeArgs'
+>;
 
 /** One cold start; `coldStartMs` is INIT plus the first invocation, `wallMs` spawn to exit. */
 export type ColdStartSample = ColdStartRun & { coldStartMs: number; wallMs: number };

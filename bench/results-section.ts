@@ -5,6 +5,7 @@
 import { coldField, FLAT_RSS_MB, level, type Measurements, type Results } from './results.ts';
 import { median, spreadPercent } from './stats.ts';
 
+type Kind = 'receiver' | 'floor' | 'conditionalFloor';
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
 
@@ -33,13 +34,9 @@ export function renderResults(m: Measurements, r: Results): string {
     spread(m.warm[name]?.map((w) => w[key]) ?? [], 0);
   const e2e = (c: 2 | 32) => {
     const l = level(m, c);
-    const rate = (kind: 'receiver' | 'floor' | 'conditionalFloor') =>
-      spread(
-        l[kind].map((w) => w.msgsPerSec),
-        0,
-      );
-    const ms = (kind: 'receiver' | 'floor', key: 'p50Ms' | 'p99Ms') =>
-      n(median(l[kind].map((w) => w[key])), 2);
+    const of = (kind: Kind, key: 'msgsPerSec' | 'p50Ms' | 'p99Ms') => l[kind].map((w) => w[key]);
+    const rate = (kind: Kind) => spread(of(kind, 'msgsPerSec'), 0);
+    const ms = (kind: Kind, key: 'p50Ms' | 'p99Ms') => n(median(of(kind, key)), 2);
     return `| ${c} | ${rate('receiver')} | ${ms('receiver', 'p50Ms')} | ${ms('receiver', 'p99Ms')} | ${rate('floor')} | ${ms('floor', 'p99Ms')} | ${r[`e2e${c}Ratio`]} | ${rate('conditionalFloor')} | ${x[`e2e${c}ConditionalFloorOverFloorRatio`]} | ${x[`e2e${c}OverConditionalFloorRatio`]} |`;
   };
   const plan = m.plan as { warm: { windowMs: number }; e2e: { windowMs: number } };

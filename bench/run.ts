@@ -114,7 +114,9 @@ try {
   const warm = await measureWarm(warmSetup, PLAN.warm, cpuProfArgs(profileDir, 'warm'));
   progress(`leak check: ${PLAN.leak.invocations} warm invocations (node --expose-gc)`);
   const logFile = join(workDir, 'leak-stdout.log');
-  const leak = await measureLeak(warmSetup, PLAN.leak, logFile, cpuProfArgs(profileDir, 'leak'));
+  // The receiver alone: another bundle in the process would change what its memory measures.
+  const receiverOnly = { ...warmSetup, bundles: { receiver: fn.bundlePath } };
+  const leak = await measureLeak(receiverOnly, PLAN.leak, logFile, cpuProfArgs(profileDir, 'leak'));
   stub.stop();
 
   progress(`end to end through npm start: ${concurrencies.join(' and ')} in flight`);

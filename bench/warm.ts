@@ -17,7 +17,7 @@ import type { WarmMode, WarmReport, WarmWindow } from './warm-child.ts';
 
 /** The bundles a warm child loads, and how it runs them. */
 export interface WarmSetup {
-  /** Bundle files by name; the leak check runs the first. */
+  /** Bundle files by name. */
   readonly bundles: Readonly<Record<string, string>>;
   readonly handlerName: string;
   readonly limits: FunctionLimits;
@@ -69,7 +69,7 @@ export async function measureWarm(
   return byName;
 }
 
-/** Runs the first bundle for `invocations` after a warm-up, reading memory at checkpoints. */
+/** Runs the (one) bundle for `invocations` after a warm-up, reading memory at checkpoints. */
 export async function measureLeak(
   setup: WarmSetup,
   plan: Record<'invocations' | 'checkpoints' | 'warmupInvocations', number>,

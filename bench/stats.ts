@@ -27,10 +27,8 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * factor) / factor;
 }
 
-/**
- * The median of paired ratios `a[i] / b[i]`, each pair taken side by side in one round: drift of
- * the shared machine between rounds cancels, which a ratio of two medians would not.
- */
+/** The median of the paired ratios `a[i] / b[i]`, each pair taken side by side in one round. */
 export function medianRatio(a: readonly number[], b: readonly number[]): number {
+  // Drift of the shared machine between rounds cancels; in a ratio of two medians it would not.
   return median(a.map((x, i) => x / (b[i] as number)));
 }

@@ -1,23 +1,19 @@
-/** Running a benchmark child: a fresh Node process that reports one JSON result on fd 3. */
+/** Benchmark children: fresh Node processes that report one JSON result on fd 3. */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { progress } from './progress.ts';
 
-/** Options for {@link runChild}. */
+/** How to run a child; `env` is its whole environment, as nothing is inherited in Lambda. */
 export interface ChildOptions {
-  /** The child's whole environment (nothing is inherited). */
-  readonly env: Readonly<Record<string, string>>;
-  /** Node options before the script, e.g. `--expose-gc`. @default [] */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly nodeArgs?: readonly string[];
-  /** Working directory. @default the current one */
   readonly cwd?: string;
-  /** Give up after this long. @default 120_000 */
   readonly timeoutMs?: number;
-  /** Where the child's stdout (the function's log lines) goes. @default discarded */
+  /** Where the child's stdout (the function's log lines) goes; discarded when unset. */
   readonly stdoutFile?: string;
 }
 
-/** Prefix of the stderr lines a child writes as progress (see {@link reportProgress}). */
 const PROGRESS_PREFIX = '@progress ';
 
 /** In a child: sends one progress line to the benchmark, which shows it on its stderr. */
@@ -25,18 +21,17 @@ export function reportProgress(message: string): void {
   process.stderr.write(`${PROGRESS_PREFIX}${message}\n`);
 }
 
-/** What a child reported, and how long it took from spawn to exit. */
-export interface ChildResult<T> {
-  readonly result: T;
-  readonly wallMs: number;
+/** Node options that leave a CPU profile of the process under `dir/name`; none without `dir`. */
+export function cpuProfArgs(dir: string | undefined, name: string): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : [];
 }
 
-/** Runs `node <nodeArgs> <script> <args>`; stdout (the function's logs) is discarded. */
+/** Runs `node <nodeArgs> <script> <args>`; its fd-3 JSON, and the time from spawn to exit. */
 export function runChild<T>(
   script: string,
   args: readonly string[],
   { env, nodeArgs = [], cwd, timeoutMs = 120_000, stdoutFile }: ChildOptions,
-): Promise<ChildResult<T>> {
+): Promise<{ result: T; wallMs: number }> {
   return new Promise((resolve, reject) => {
     const stdout = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
     const started = performance.now();
@@ -47,15 +42,15 @@ export function runChild<T>(
     });
     if (typeof stdout === 'number') closeSync(stdout);
     let report = '';
-    let stderr = '';
+    let errors = '';
     let pending = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
+    // Lines a child marks as progress are shown as they come; the rest explain a failure.
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
         if (line.startsWith(PROGRESS_PREFIX)) progress(`  ${line.slice(PROGRESS_PREFIX.length)}`);
-        else stderr += `${line}\n`;
+        else errors += `${line}\n`;
       }
     });
     child.stdio[3]?.on('data', (chunk: Buffer) => {
@@ -65,16 +60,9 @@ export function runChild<T>(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const wallMs = performance.now() - started;
-      if (code === 0 && report) {
-        resolve({ result: JSON.parse(report) as T, wallMs });
-      } else {
-        reject(
-          new Error(
-            `${script} failed (exit ${code ?? signal}):\n${`${stderr}${pending}`.trim() || '(no output on stderr)'}`,
-          ),
-        );
-      }
+      if (code === 0 && report)
+        resolve({ result: JSON.parse(report) as T, wallMs: performance.now() - started });
+      else reject(new Error(`${script} failed (exit ${code ?? signal}):\n${errors}${pending}`));
     });
   });
 }

@@ -1,42 +1,27 @@
 /**
- * The environment a bundle runs with in the benchmark: the function's variables from the template,
- * what Lambda's runtime adds, and local stand-ins for what needs an AWS account.
+ * The environment a bundle runs with: the function's variables from the template, what Lambda's
+ * runtime adds, and local stand-ins for what needs an AWS account.
  */
-import { localTableNames } from '../lambda/table-schema.ts';
 import { LOCAL_AWS } from '../local/local-engine.ts';
-import type { SynthesizedFunction } from './bundles.ts';
 import { BENCH_CREDENTIALS } from './openim-traffic.ts';
+import { localTableNames } from './receiver-code.ts';
+import type { SynthesizedFunction } from './synth-child.ts';
 
 /**
- * Variables the benchmark never sets, even when the template does: with an AWS account they point
- * at Secrets Manager and SQS. Locally, `WEBHOOK_CREDENTIALS` takes the secret's place (so the
- * Basic-auth check still runs) and the fallback stays off (it only runs when a put fails).
+ * Never set: they point at Secrets Manager and SQS. `WEBHOOK_CREDENTIALS` takes the secret's
+ * place, so the Basic-auth check still runs; the fallback only runs when a put fails.
  */
 const AWS_ONLY = new Set(['WEBHOOK_SECRET_ARN', 'FALLBACK_QUEUE_URL']);
 
-/** A function's benchmark environment, and what was changed from the template. */
-export interface LambdaEnvironment {
-  readonly env: Record<string, string>;
-  /** One line per template variable that was left out or stood in for. */
-  readonly notes: string[];
-}
-
-/** Options for {@link lambdaEnvironment}. */
-export interface LambdaEnvironmentOptions {
-  /** The table name that `Ref`s to the template's table resolve to. */
-  readonly tableName: string;
-  /** Where DynamoDB requests go (`AWS_ENDPOINT_URL_DYNAMODB`). */
-  readonly dynamodbEndpoint: string;
-}
-
-/** Builds the environment Lambda would give `fn`, pointed at a local DynamoDB endpoint. */
+/** The environment Lambda would give `fn`, with its table at `dynamodbEndpoint`; notes on stderr. */
 export function lambdaEnvironment(
   fn: SynthesizedFunction,
-  { tableName, dynamodbEndpoint }: LambdaEnvironmentOptions,
-): LambdaEnvironment {
+  table: string,
+  dynamodbEndpoint: string,
+) {
   const notes: string[] = [];
   const env: Record<string, string> = {
-    // What Lambda's Node.js runtime sets (a subset: the ones libraries read).
+    // What Lambda's Node.js runtime sets, as far as libraries read it.
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
@@ -52,15 +37,10 @@ export function lambdaEnvironment(
   };
   for (const [name, value] of Object.entries(fn.variables)) {
     const ref = (value as { Ref?: unknown } | null)?.Ref;
-    if (AWS_ONLY.has(name)) {
-      notes.push(`\`${name}\` is not set (it needs an AWS account); see the auth note`);
-    } else if (typeof value === 'string') {
-      env[name] = value;
-    } else if (typeof ref === 'string' && fn.tableLogicalIds.includes(ref)) {
-      env[name] = name === 'SEQ_TABLE_NAME' ? localTableNames(tableName).seqs : tableName;
-    } else {
-      notes.push(`\`${name}\` (${JSON.stringify(value)}) is not set: it needs an AWS account`);
-    }
+    if (typeof value === 'string' && !AWS_ONLY.has(name)) env[name] = value;
+    else if (typeof ref === 'string' && fn.tableLogicalIds.includes(ref)) {
+      env[name] = name === 'SEQ_TABLE_NAME' ? localTableNames(table).seqs : table;
+    } else notes.push(`${name} is not set: it needs an AWS account`);
   }
   env.WEBHOOK_CREDENTIALS = BENCH_CREDENTIALS;
   env.AWS_ENDPOINT_URL_DYNAMODB = dynamodbEndpoint;

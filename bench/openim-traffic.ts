@@ -1,38 +1,28 @@
 /**
- * The traffic every benchmark sends: OpenIM v3.8 `callbackAfterSendSingleMsgCommand` requests as Go
- * puts them on the wire, with the Basic-auth header that OpenIM derives from its URL's userinfo.
+ * The traffic every benchmark sends: OpenIM v3.8.1 `callbackAfterSendSingleMsgCommand` requests,
+ * encoded by the tests' wire module, with the Basic-auth header Go derives from the URL's userinfo.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { toHttpApiEvent } from '../local/http-api-event.ts';
-
-/** The callback this receiver serves. */
-export const COMMAND = 'callbackAfterSendSingleMsgCommand';
+import {
+  COMMAND,
+  encodeBody,
+  goJson,
+  type OpenImMessage,
+  requestHeaders,
+} from '../test/support/openim-wire.ts';
 
 /** The path OpenIM v3.5 and later post to. */
 export const CALLBACK_PATH = `/${COMMAND}`;
 
-/** The credentials the benchmark gives the receiver (`WEBHOOK_CREDENTIALS`) and OpenIM's URL. */
+/** The credentials the receiver is given (`WEBHOOK_CREDENTIALS`) and OpenIM's URL carries. */
 export const BENCH_CREDENTIALS = 'bench:bench-password';
-
-/** The `Authorization` header Go's `net/http` sends for `https://bench:bench-password@host`. */
-export const AUTHORIZATION = `Basic ${Buffer.from(BENCH_CREDENTIALS).toString('base64')}`;
-
-/** OpenIM's exact success answer. */
-export const SUCCESS_BODY = '{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}';
 
 /** The host name API Gateway would put in the event. */
 const API_HOST = 'abc123defg.execute-api.eu-west-1.amazonaws.com';
 
-/** Go's `encoding/json` string escaping on top of JSON.stringify: `<`, `>`, `&`, U+2028, U+2029. */
-function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
-/** The n-th benchmark message, in Go's struct order; `run` keeps IDs unique across runs. */
-export function messageFields(n: number, run = 'b'): Record<string, unknown> {
+/** The n-th benchmark message; `run` keeps IDs unique across the kinds of load in one table. */
+export function benchMessage(n: number, run: string): OpenImMessage {
   const hex = n.toString(16).padStart(24, '0');
   return {
     sendID: `user_${n % 97}`,
@@ -57,35 +47,25 @@ export function messageFields(n: number, run = 'b'): Record<string, unknown> {
   };
 }
 
-/** The n-th request body, exactly as OpenIM v3.8 sends it (json.Encoder: trailing newline). */
-export function messageBody(n: number, run = 'b'): string {
-  return `${goJson(messageFields(n, run))}\n`;
-}
-
-/** The headers OpenIM's Go client sends for a body, with the credentials from its URL. */
-export function requestHeaders(body: string, operationID: string): Record<string, string> {
-  return {
-    'content-type': 'application/json; charset=utf-8',
+/** The n-th request's body and headers (lower-case names), as OpenIM's Go client sends them. */
+export function benchRequest(n: number, run: string) {
+  const message = benchMessage(n, run);
+  const body = encodeBody(message, 'v3.8.1');
+  const goHeaders = Object.entries(requestHeaders(message)).map(([k, v]) => [k.toLowerCase(), v]);
+  const headers: Record<string, string> = {
+    ...Object.fromEntries(goHeaders),
     'content-length': String(Buffer.byteLength(body)),
-    operationid: operationID,
-    authorization: AUTHORIZATION,
+    authorization: `Basic ${Buffer.from(BENCH_CREDENTIALS).toString('base64')}`,
     'user-agent': 'Go-http-client/1.1',
     'accept-encoding': 'gzip',
   };
+  return { message, body, headers };
 }
 
 /** The HTTP API (payload v2) event that API Gateway builds for the n-th request. */
-export function callbackEvent(n: number, run = 'b'): APIGatewayProxyEventV2 {
-  const fields = messageFields(n, run);
-  const body = `${goJson(fields)}\n`;
-  return toHttpApiEvent(
-    {
-      method: 'POST',
-      url: CALLBACK_PATH,
-      headers: { host: API_HOST, ...requestHeaders(body, String(fields.operationID)) },
-      body: Buffer.from(body, 'utf8'),
-      sourceIp: '203.0.113.10',
-    },
-    `POST ${CALLBACK_PATH}`,
-  );
+export function callbackEvent(n: number, run: string): APIGatewayProxyEventV2 {
+  const { body, headers } = benchRequest(n, run);
+  const request = { method: 'POST', url: CALLBACK_PATH, headers: { host: API_HOST, ...headers } };
+  const client = { body: Buffer.from(body, 'utf8'), sourceIp: '203.0.113.10' };
+  return toHttpApiEvent({ ...request, ...client }, `POST ${CALLBACK_PATH}`);
 }

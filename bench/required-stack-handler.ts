@@ -45,6 +45,7 @@ async function store(event: { body: unknown }): Promise<APIGatewayProxyStructure
   };
 }
 
+/** The handler: the required middlewares around `store`. */
 export const handler = middy<{ body: unknown }, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))

@@ -5,21 +5,14 @@ export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = (p / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  const lowValue = sorted[low] as number;
-  const highValue = sorted[high] as number;
-  return lowValue + (highValue - lowValue) * (rank - low);
+  const low = sorted[Math.floor(rank)] as number;
+  const high = sorted[Math.ceil(rank)] as number;
+  return low + (high - low) * (rank - Math.floor(rank));
 }
 
 /** The median of the samples. */
 export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
-}
-
-/** The arithmetic mean of the samples. */
-export function mean(samples: readonly number[]): number {
-  return samples.reduce((sum, x) => sum + x, 0) / samples.length;
 }
 
 /** Interquartile range relative to the median, in percent: how much the runs disagree. */
@@ -34,7 +27,8 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * factor) / factor;
 }
 
-/** Ratios of paired samples, `a[i] / b[i]`. */
-export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
-  return a.map((x, i) => x / (b[i] as number));
+/** The median of the paired ratios `a[i] / b[i]`, each pair taken side by side in one round. */
+export function medianRatio(a: readonly number[], b: readonly number[]): number {
+  // Drift of the shared machine between rounds cancels; in a ratio of two medians it would not.
+  return median(a.map((x, i) => x / (b[i] as number)));
 }

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { AssetManifest } from 'aws-cdk-lib/cloud-assembly-schema';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { createApp } from '../infra/app.ts';
-import type { SynthesizedFunction } from './bundles.ts';
 
 /** A CloudFormation resource as the template holds it. */
 interface Resource {
@@ -18,12 +17,8 @@ interface Resource {
 
 const outdir = process.argv[2];
 if (!outdir) throw new Error('usage: node bench/synth-child.ts <outdir>');
-const repoRoot = new URL('..', import.meta.url);
-const cdkJson = JSON.parse(readFileSync(new URL('cdk.json', repoRoot), 'utf8'));
-
-const started = performance.now();
+const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8'));
 const assembly = createApp({ context: cdkJson.context, outdir }).synth();
-const synthMs = performance.now() - started;
 
 const [stack] = assembly.stacks;
 if (!stack || assembly.stacks.length !== 1) throw new Error('expected exactly one stack');
@@ -33,6 +28,7 @@ const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Dyna
 if (functions.length !== 1) throw new Error(`expected one function, found ${functions.length}`);
 const fn = (functions[0] as Resource).Properties;
 
+// The template names the code by its asset hash; the asset manifest says where that asset is.
 const hash = (fn.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
 const manifestArtifact = stack.dependencies.find(AssetManifestArtifact.isAssetManifestArtifact);
 if (!manifestArtifact) throw new Error('the stack has no asset manifest');
@@ -41,7 +37,8 @@ const asset = manifest.files?.[hash];
 if (!asset?.source.path) throw new Error(`no file asset ${hash} in the manifest`);
 const [handlerFile, handlerName] = String(fn.Handler).split('.');
 
-const result: SynthesizedFunction = {
+const result = {
+  // The bundle the template deploys, and what the template says of the function.
   bundlePath: join(assembly.directory, asset.source.path, `${handlerFile}.mjs`),
   handlerName: handlerName ?? 'handler',
   memorySize: Number(fn.MemorySize),
@@ -50,7 +47,10 @@ const result: SynthesizedFunction = {
   architectures: (fn.Architectures as string[] | undefined) ?? ['x86_64'],
   variables:
     (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+  // The variables' `Ref`s to these resolve to the local table.
   tableLogicalIds: tables.map(([id]) => id),
-  synthMs,
 };
+
+/** What the benchmark reads from the synthesized template about the function. */
+export type SynthesizedFunction = typeof result;
 writeSync(3, JSON.stringify(result));

@@ -1,200 +1,108 @@
 /**
- * Warm invocations in one process, as a Lambda execution environment serves them: one at a time,
- * back to back. Loads the bundles named in the JSON config (first argument) and, by `mode`:
- *
- * - `compare`: alternates timed windows between the bundles, reporting invocations per second and
- *   CPU time per invocation for each window;
- * - `leak`: runs one bundle for a long series after a warm-up, reporting RSS and heap after a full
- *   GC at checkpoints (needs `--expose-gc`);
- * - `profile`: runs each bundle for one window, reporting when each window began and ended on the
- *   clock of V8's CPU profiler, for a child started with `--cpu-prof`.
- *
- * Results go to file descriptor 3 as JSON; the functions' log lines go to stdout.
+ * Warm invocations in one process, one at a time and back to back, as a Lambda execution
+ * environment serves them. In `compare` mode the bundles alternate in timed windows (forward, then
+ * backward); in `leak` mode the first bundle runs a long series, with memory read after full
+ * collections (`--expose-gc`). The report goes to fd 3 as JSON; the functions' logs to stdout.
  */
 import { writeSync } from 'node:fs';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { type FunctionLimits, lambdaContext } from '../local/lambda-context.ts';
 import { reportProgress } from './child.ts';
-import { callbackEvent, SUCCESS_BODY } from './openim-traffic.ts';
+import { callbackEvent } from './openim-traffic.ts';
 
-/** A bundle to load. */
-export interface WarmBundle {
-  readonly name: string;
-  readonly url: string;
+/** What to measure: alternating windows, or memory over a long series. */
+export type WarmMode =
+  | { mode: 'compare'; warmupMs: number; rounds: number; windowMs: number }
+  | { mode: 'leak'; warmupInvocations: number; checkpoints: number[] };
+
+/** The child's configuration (its first argument). */
+export type WarmConfig = WarmMode & {
+  readonly bundles: readonly { readonly name: string; readonly url: string }[];
   readonly handlerName: string;
-}
-
-/** The child's configuration. */
-export type WarmConfig = {
-  readonly bundles: readonly WarmBundle[];
   readonly limits: FunctionLimits;
-  /** Time each bundle runs before anything is measured, in ms. */
-  readonly warmupMs: number;
-} & (
-  | { readonly mode: 'compare'; readonly rounds: number; readonly windowMs: number }
-  | { readonly mode: 'leak'; readonly warmupInvocations: number; readonly checkpoints: number[] }
-  | { readonly mode: 'profile'; readonly windowMs: number }
-);
+  /** The body every invocation must answer with. */
+  readonly successBody: string;
+};
 
-/** One timed window of one bundle. */
-export interface WarmWindow {
-  readonly name: string;
-  readonly invocations: number;
-  readonly opsPerSec: number;
-  /** CPU time (user + system) per invocation, in µs. */
-  readonly cpuUsPerInvocation: number;
-}
+/** One timed window of one bundle; CPU time (user + system) in µs per invocation. */
+export type WarmWindow = { name: string; opsPerSec: number; cpuUsPerInvocation: number };
 
-/** Memory after a full GC, after `invocations` measured invocations. */
-export interface MemoryCheckpoint {
-  readonly invocations: number;
-  readonly rssMB: number;
-  readonly heapUsedMB: number;
-  readonly heapTotalMB: number;
-  readonly externalMB: number;
-}
+/** Memory in MB after full collections, `invocations` into the measured series. */
+export type MemoryCheckpoint = ReturnType<typeof measureMemory>;
 
-/** One bundle's window in a profiled run, on the profiler's clock (µs). */
-export interface ProfiledWindow {
-  readonly name: string;
-  readonly windowUs: readonly [number, number];
-  readonly invocations: number;
-}
+/** What the child reports; `invocations` counts the warm-up too, to divide the log output by. */
+export type WarmReport = {
+  windows: WarmWindow[];
+  checkpoints: MemoryCheckpoint[];
+  invocations: number;
+};
 
-/** What the child reports. */
-export interface WarmReport {
-  readonly windows?: WarmWindow[];
-  readonly checkpoints?: MemoryCheckpoint[];
-  readonly profileWindows?: ProfiledWindow[];
-  /** Every invocation of each bundle, warm-up included (to divide its log output by). */
-  readonly invocationsByName: Record<string, number>;
-  readonly measuredMs: number;
-}
-
-/** A Lambda handler as a bundle exports it. */
-type Handler = (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WarmConfig;
-
-/** Distinct requests, cycled; each invocation gets its own copy, as the parsers rewrite events. */
+// Distinct requests, cycled, so that nothing keyed by message can make a handler look fast.
 const POOL = Array.from({ length: 512 }, (_, i) => callbackEvent(i, 'w'));
 const context = lambdaContext('warm', config.limits);
-let next = 0;
-const invocationsByName: Record<string, number> = {};
+let invocations = 0;
 
-/** A fresh copy of the next request's event. */
-function nextEvent(): APIGatewayProxyEventV2 {
-  const event = POOL[next++ % POOL.length] as APIGatewayProxyEventV2;
-  return { ...event, headers: { ...event.headers } };
-}
-
-/** Invokes `handler` once and checks that it answered OpenIM's success. */
+/** Invokes `handler` once with a fresh copy of the next event (body parsers rewrite events). */
 async function invoke(name: string, handler: Handler): Promise<void> {
-  invocationsByName[name] = (invocationsByName[name] ?? 0) + 1;
-  const result = await handler(nextEvent(), context);
-  if (result.statusCode !== 200 || result.body !== SUCCESS_BODY) {
-    throw new Error(`${name} answered ${result.statusCode}: ${result.body}`);
+  const event = POOL[invocations++ % POOL.length] as APIGatewayProxyEventV2;
+  const result = await handler({ ...event, headers: { ...event.headers } }, context);
+  if (typeof result !== 'object' || result.body !== config.successBody) {
+    throw new Error(`${name} answered ${JSON.stringify(result)}`);
   }
 }
 
-/** Invokes `handler` back to back for at least `ms`; invocations and CPU time taken. */
-async function runFor(name: string, handler: Handler, ms: number) {
+/** Invokes `handler` back to back for at least `ms`; the window's rate and CPU per invocation. */
+async function runFor(name: string, handler: Handler, ms: number): Promise<WarmWindow> {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  let invocations = 0;
-  do {
-    for (let i = 0; i < 20; i++) await invoke(name, handler);
-    invocations += 20;
-  } while (performance.now() - started < ms);
-  const elapsed = performance.now() - started;
+  let count = 0;
+  for (; count < 20 || performance.now() - started < ms; count++) await invoke(name, handler);
   const cpu = process.cpuUsage(cpuBefore);
-  return { invocations, elapsedMs: elapsed, cpuUs: cpu.user + cpu.system };
-}
-
-/** Invokes `handler` exactly `count` times. */
-async function runCount(name: string, handler: Handler, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) await invoke(name, handler);
+  const opsPerSec = (count / (performance.now() - started)) * 1000;
+  return { name, opsPerSec, cpuUsPerInvocation: (cpu.user + cpu.system) / count };
 }
 
 /** Memory after two full collections. */
-function measureMemory(invocations: number): MemoryCheckpoint {
+function measureMemory(invocations: number) {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('leak mode needs --expose-gc');
   gc();
   gc();
   const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
-  const mb = (bytes: number) => bytes / 2 ** 20;
-  return {
-    invocations,
-    rssMB: mb(rss),
-    heapUsedMB: mb(heapUsed),
-    heapTotalMB: mb(heapTotal),
-    externalMB: mb(external),
-  };
-}
-
-/** Now in µs on the monotonic clock that V8's CPU profiler stamps its samples with. */
-function monotonicUs(): number {
-  return Number(process.hrtime.bigint() / 1000n);
+  const [rssMB, heapUsedMB, heapTotalMB, externalMB] = [rss, heapUsed, heapTotal, external].map(
+    (bytes) => bytes / 2 ** 20,
+  ) as [number, number, number, number];
+  return { invocations, rssMB, heapUsedMB, heapTotalMB, externalMB };
 }
 
 const handlers: [string, Handler][] = [];
-for (const bundle of config.bundles) {
-  const loaded = (await import(bundle.url)) as Record<string, Handler>;
-  const handler = loaded[bundle.handlerName];
-  if (!handler) throw new Error(`${bundle.name} exports no ${bundle.handlerName}`);
-  handlers.push([bundle.name, handler]);
+for (const { name, url } of config.bundles) {
+  const handler = ((await import(url)) as Record<string, Handler>)[config.handlerName];
+  if (!handler) throw new Error(`${name} exports no ${config.handlerName}`);
+  handlers.push([name, handler]);
 }
-for (const [name, handler] of handlers) await runFor(name, handler, config.warmupMs);
 
-const measuring = performance.now();
-const report: { -readonly [K in keyof WarmReport]: WarmReport[K] } = {
-  invocationsByName,
-  measuredMs: 0,
-};
+const report: WarmReport = { windows: [], checkpoints: [], invocations: 0 };
 if (config.mode === 'compare') {
-  report.windows = [];
+  for (const [name, handler] of handlers) await runFor(name, handler, config.warmupMs);
   for (let round = 0; round < config.rounds; round++) {
-    const order = round % 2 === 0 ? handlers : [...handlers].reverse();
-    for (const [name, handler] of order) {
-      const { invocations, elapsedMs, cpuUs } = await runFor(name, handler, config.windowMs);
-      report.windows.push({
-        name,
-        invocations,
-        opsPerSec: (invocations / elapsedMs) * 1000,
-        cpuUsPerInvocation: cpuUs / invocations,
-      });
+    for (const [name, handler] of round % 2 === 0 ? handlers : [...handlers].reverse()) {
+      report.windows.push(await runFor(name, handler, config.windowMs));
     }
   }
-} else if (config.mode === 'leak') {
+} else {
   const [name, handler] = handlers[0] as [string, Handler];
-  await runCount(name, handler, config.warmupInvocations);
-  report.checkpoints = [measureMemory(0)];
+  for (let i = 0; i < config.warmupInvocations; i++) await invoke(name, handler);
+  report.checkpoints.push(measureMemory(0));
   let done = 0;
   for (const checkpoint of config.checkpoints) {
-    await runCount(name, handler, checkpoint - done);
-    done = checkpoint;
-    const memory = measureMemory(done);
-    report.checkpoints.push(memory);
-    reportProgress(
-      `${done} invocations: RSS ${memory.rssMB.toFixed(1)} MB, heap ${memory.heapUsedMB.toFixed(2)} MB`,
-    );
-  }
-} else {
-  report.profileWindows = [];
-  for (const [name, handler] of handlers) {
-    const startUs = monotonicUs();
-    const { invocations } = await runFor(name, handler, config.windowMs);
-    report.profileWindows.push({ name, windowUs: [startUs, monotonicUs()], invocations });
+    for (; done < checkpoint; done++) await invoke(name, handler);
+    report.checkpoints.push(measureMemory(done));
+    reportProgress(`${done} invocations: RSS ${report.checkpoints.at(-1)?.rssMB.toFixed(1)} MB`);
   }
 }
-report.measuredMs = performance.now() - measuring;
-writeSync(3, JSON.stringify(report));
+writeSync(3, JSON.stringify({ ...report, invocations }));
 process.exit(0);

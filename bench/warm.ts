@@ -1,143 +1,95 @@
 /**
- * Warm throughput: invocations per second in one process, with storage answered by a local stub,
- * so only our code and the SDK's request building are measured. The receiver and the baseline run
- * in the same child, in alternating windows, so both see the same machine.
+ * Warm throughput and the leak check, against a stub that answers every `PutItem` with `{}`: only
+ * our code and the SDK's request building, signing and parsing are measured. The receiver and the
+ * baseline run in one child, in alternating windows, so both see the same machine.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { FunctionLimits } from '../local/lambda-context.ts';
-import { runChild } from './child.ts';
-import { PROFILE_INTERVAL } from './profile.ts';
+import { type ChildOptions, runChild } from './child.ts';
 import { progress } from './progress.ts';
+import { SUCCESS_BODY } from './receiver-code.ts';
 import { median } from './stats.ts';
-import type { ProfiledWindow, WarmConfig, WarmReport, WarmWindow } from './warm-child.ts';
+import type { WarmMode, WarmReport, WarmWindow } from './warm-child.ts';
 
-/** The child script that runs warm invocations. */
-export const WARM_CHILD = new URL('warm-child.ts', import.meta.url).pathname;
-
-/** A bundle for the warm benchmarks. */
-export interface WarmTarget {
-  readonly name: string;
-  readonly bundlePath: string;
+/** The bundles a warm child loads, and how it runs them. */
+export interface WarmSetup {
+  /** Bundle files by name. */
+  readonly bundles: Readonly<Record<string, string>>;
   readonly handlerName: string;
-}
-
-/** A running stub DynamoDB endpoint. */
-export interface Stub {
-  readonly endpoint: string;
-  stop(): Promise<void>;
-}
-
-/** Starts `bench/stub-dynamodb.ts` in its own process, so its work is not counted. */
-export async function startStub(): Promise<Stub> {
-  const child = spawn(process.execPath, [new URL('stub-dynamodb.ts', import.meta.url).pathname], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = /listening (\d+)/.exec(text);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`the stub exited with ${code}`)));
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
-
-/** The child's bundles, as it loads them. */
-export function warmBundles(targets: readonly WarmTarget[]): WarmConfig['bundles'] {
-  return targets.map((t) => ({
-    name: t.name,
-    url: pathToFileURL(t.bundlePath).href,
-    handlerName: t.handlerName,
-  }));
-}
-
-/** Options for {@link measureWarm}. */
-export interface WarmOptions {
-  /** The environment of the child (the function's, pointed at the stub). */
-  readonly env: Readonly<Record<string, string>>;
-  /** The function's memory and timeout, passed in the context. */
   readonly limits: FunctionLimits;
-  /** Alternating windows per target. */
-  readonly rounds: number;
-  /** Length of each window, in ms. */
-  readonly windowMs: number;
-  /** Warm-up per target before the first window, in ms. */
-  readonly warmupMs: number;
+  /** The function's environment, pointed at the stub. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
-/** Runs the targets in alternating windows in one child (log lines discarded); windows by name. */
+/** What the leak check found: memory at each checkpoint, growth in MB, log bytes per call. */
+export type LeakResult = Awaited<ReturnType<typeof measureLeak>>;
+
+/** Starts the stub here: this process idles while a child measures, so the stub's work is not counted. */
+export async function startStub(): Promise<{ endpoint: string; stop(): void }> {
+  const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
+    request.resume().on('end', () => {
+      const headers = { 'content-type': 'application/x-amz-json-1.0', 'content-length': '2' };
+      response.writeHead(200, headers).end('{}');
+    });
+  });
+  await once(server.listen(0, '127.0.0.1'), 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close().closeAllConnections() };
+}
+
+/** Runs `bench/warm-child.ts` in `mode`, and resolves with its report. */
+async function runWarmChild(setup: WarmSetup, mode: WarmMode, options: Omit<ChildOptions, 'env'>) {
+  const bundles = Object.entries(setup.bundles).map(([name, path]) => ({
+    name,
+    url: pathToFileURL(path).href,
+  }));
+  const { handlerName, limits } = setup;
+  const config = { ...mode, bundles, handlerName, limits, successBody: SUCCESS_BODY };
+  const script = new URL('warm-child.ts', import.meta.url).pathname;
+  const args = [JSON.stringify(config)];
+  return (await runChild<WarmReport>(script, args, { ...options, env: setup.env })).result;
+}
+
+/** Runs the bundles in alternating windows in one child (logs discarded); windows by name. */
 export async function measureWarm(
-  targets: readonly WarmTarget[],
-  { env, limits, rounds, windowMs, warmupMs }: WarmOptions,
+  setup: WarmSetup,
+  plan: Record<'rounds' | 'windowMs' | 'warmupMs', number>,
+  nodeArgs: readonly string[],
 ): Promise<Record<string, WarmWindow[]>> {
-  const config: WarmConfig = {
-    mode: 'compare',
-    bundles: warmBundles(targets),
-    limits,
-    warmupMs,
-    rounds,
-    windowMs,
-  };
-  const { result } = await runChild<WarmReport>(WARM_CHILD, [JSON.stringify(config)], { env });
-  const byName: Record<string, WarmWindow[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
-  for (const window of result.windows ?? []) byName[window.name]?.push(window);
-  progress(
-    `  warm: ${targets
-      .map(
-        (t) => `${t.name} ${median((byName[t.name] ?? []).map((w) => w.opsPerSec)).toFixed(0)}/s`,
-      )
-      .join(', ')}`,
-  );
+  const { windows } = await runWarmChild(setup, { mode: 'compare', ...plan }, { nodeArgs });
+  const byName: Record<string, WarmWindow[]> = {};
+  for (const name of Object.keys(setup.bundles)) {
+    byName[name] = windows.filter((w) => w.name === name);
+    progress(`  warm: ${name} ${median(byName[name].map((w) => w.opsPerSec)).toFixed(0)}/s`);
+  }
   return byName;
 }
 
-/** A profiled warm run: the profile file and each target's window in it. */
-export interface WarmProfile {
-  readonly file: string;
-  readonly windows: ProfiledWindow[];
-}
-
-/** Runs each target for `windowMs` after a warm-up under `node --cpu-prof`. */
-export async function profileWarm(
-  targets: readonly WarmTarget[],
-  {
-    env,
-    limits,
-    windowMs,
-    warmupMs,
-    profileDir,
-  }: Omit<WarmOptions, 'rounds'> & {
-    readonly profileDir: string;
-  },
-): Promise<WarmProfile> {
-  const config: WarmConfig = {
-    mode: 'profile',
-    bundles: warmBundles(targets),
-    limits,
-    warmupMs,
-    windowMs,
+/** Runs the (one) bundle for `invocations` after a warm-up, reading memory at checkpoints. */
+export async function measureLeak(
+  setup: WarmSetup,
+  plan: Record<'invocations' | 'checkpoints' | 'warmupInvocations', number>,
+  logFile: string,
+  nodeArgs: readonly string[],
+) {
+  const checkpoints = Array.from({ length: plan.checkpoints }, (_, i) =>
+    Math.round(((i + 1) * plan.invocations) / plan.checkpoints),
+  );
+  const mode: WarmMode = { mode: 'leak', warmupInvocations: plan.warmupInvocations, checkpoints };
+  const childOptions = { nodeArgs: ['--expose-gc', ...nodeArgs], timeoutMs: 300_000 };
+  const report = await runWarmChild(setup, mode, { ...childOptions, stdoutFile: logFile });
+  const [first, second, last] = [0, 1, -1].map((i) => report.checkpoints.at(i));
+  if (!first || !second || !last) throw new Error('the leak check reported too few checkpoints');
+  return {
+    checkpoints: report.checkpoints,
+    rssGrowthMB: last.rssMB - first.rssMB,
+    heapGrowthMB: last.heapUsedMB - first.heapUsedMB,
+    // A leak keeps growing from checkpoint to checkpoint; settling shows as one early step.
+    rssGrowthSettledMB: last.rssMB - second.rssMB,
+    logBytesPerInvocation: (await stat(logFile)).size / report.invocations,
   };
-  const name = 'warm.cpuprofile';
-  const { result } = await runChild<WarmReport>(WARM_CHILD, [JSON.stringify(config)], {
-    env,
-    nodeArgs: [
-      '--cpu-prof',
-      `--cpu-prof-dir=${profileDir}`,
-      `--cpu-prof-name=${name}`,
-      PROFILE_INTERVAL,
-    ],
-  });
-  return { file: join(profileDir, name), windows: result.profileWindows ?? [] };
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -153,4 +154,99 @@ describe('npm start', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it.each([
+    [
+      'listen beyond loopback without credentials',
+      { HOST: '0.0.0.0' },
+      /^Cannot start the receiver: HOST=0\.0\.0\.0 lets other machines post, so WEBHOOK_CREDENTIALS is required\. Fix: /,
+    ],
+    [
+      'take a malformed source allowlist',
+      { ALLOWED_SOURCE_CIDRS: '10.0.0.0/8/9' },
+      /^Cannot start the receiver: ALLOWED_SOURCE_CIDRS is invalid: "10\.0\.0\.0\/8\/9" is not an IPv4 or IPv6 address or CIDR\. Fix: /,
+    ],
+  ])(
+    'refuses to %s, in one line on stderr, before taking a port',
+    async (_, env, reason) => {
+      // GIVEN free ports and an empty data folder
+      const dir = await mkdtemp(join(tmpdir(), 'receiver-refused-'));
+      const [port, dynamoPort] = [await freePort(), await freePort()];
+
+      // WHEN npm start runs with the setting
+      const started = run('npm', ['start'], {
+        ...env,
+        PORT: String(port),
+        DYNAMODB_PORT: String(dynamoPort),
+        DATA_DIR: dir,
+      });
+      const code = await started.closed();
+
+      // THEN it exits 1 with one line naming the setting, and holds nothing
+      try {
+        expect(code).toBe(1);
+        expect(started.errors()).toMatch(reason);
+        expect(started.errors().trimEnd().split('\n')).toHaveLength(1);
+        await expect(refused(port)).resolves.toBe(true);
+        await expect(refused(dynamoPort)).resolves.toBe(true);
+        await expect(stat(join(dir, 'receiver.pid'))).rejects.toThrow(/ENOENT/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
+  it('with credentials, listens on every interface while its engine stays on loopback', async () => {
+    // GIVEN the receiver started for OpenIM in Docker
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-everywhere-'));
+    const dynamoPort = await freePort();
+    const started = run('npm', ['start'], {
+      HOST: '0.0.0.0',
+      WEBHOOK_CREDENTIALS: 'openim:s3cret',
+      PORT: '0',
+      DYNAMODB_PORT: String(dynamoPort),
+      DATA_DIR: dir,
+    });
+    try {
+      const [, port] = await started.waitFor(/listening on http:\/\/0\.0\.0\.0:(\d+)/);
+      expect(started.output()).toContain(
+        `url: http://openim:PASSWORD@host.docker.internal:${port}`,
+      );
+
+      // WHEN OpenIM posts to an address of this machine other than loopback (if it has one)
+      const address =
+        Object.values(networkInterfaces())
+          .flat()
+          .find((i) => i?.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1';
+      const response = await fetch(`http://${address}:${port}/callbackAfterSendSingleMsgCommand`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json; charset=utf-8',
+          Authorization: `Basic ${Buffer.from('openim:s3cret').toString('base64')}`,
+        },
+        body: V38_EXAMPLE_BODY,
+      });
+
+      // THEN it is stored, and the engine cannot be reached on that address
+      expect(await response.json()).toEqual(SUCCESS);
+      if (address !== '127.0.0.1') await expect(refused(dynamoPort, address)).resolves.toBe(true);
+      await expect(refused(dynamoPort)).resolves.toBe(false);
+    } finally {
+      await started.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+/** Whether a TCP connection to `host:port` is refused (nothing listens there). */
+function refused(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}

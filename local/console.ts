@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createServer } from 'dynamodb-admin';
 import { LOCAL_AWS } from './local-engine.ts';
 import { ENGINE_HOST, localConsolePort, localEngineEndpoint } from './local-settings.ts';
+import { onParentGone } from './parent-watch.ts';
 
 /** Ends the start with a one-line reason a person can act on. */
 function fail(error: unknown): never {
@@ -48,3 +49,5 @@ function stop(): void {
   client.destroy();
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
+// `kill -TERM <npm>` never reaches this process: see parent-watch.ts.
+onParentGone(stop);

@@ -1,12 +1,13 @@
 /**
  * `npm start`: the receiver on one machine. Checks its settings, starts the embedded engine with
  * the messages table, then serves OpenIM's callback over HTTP with the same handler that runs in
- * Lambda, until a signal.
+ * Lambda, until a signal or the end of the process that started it.
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { lockDataDir } from './data-dir-lock.ts';
 import { ensureMessageTable, LOCAL_AWS, startLocalEngine } from './local-engine.ts';
 import { ENGINE_HOST, readReceiverSettings } from './local-settings.ts';
+import { onParentGone } from './parent-watch.ts';
 import { createReceiverServer } from './receiver-server.ts';
 import { startBanner } from './start-banner.ts';
 
@@ -118,3 +119,5 @@ function stopAndExit(reason: string): void {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => stopAndExit(signal));
 }
+// `kill -TERM <npm>` ends npm and its shell but never reaches this process: see parent-watch.ts.
+onParentGone(() => stopAndExit('The process that started the receiver ended'));

@@ -9,12 +9,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SETTINGS } from '../infra/settings.ts';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
-
-/** The user name and password OpenIM sends as Basic auth. */
-export interface WebhookCredentials {
-  readonly username: string;
-  readonly password: string;
-}
+import { parseWebhookSecret } from '../lambda/secret-credentials.ts';
+import type { Credentials } from '../lambda/webhook-auth.ts';
 
 /** A problem the user can fix; its message says how, and never contains the secret. */
 export class WebhookUrlError extends Error {
@@ -28,7 +24,7 @@ export interface WebhookUrlClients {
 }
 
 /** The base URL with the credentials as URL userinfo, percent-encoded; no trailing slash added. */
-export function urlWithCredentials(baseUrl: string, credentials: WebhookCredentials): string {
+export function urlWithCredentials(baseUrl: string, credentials: Credentials): string {
   const match = /^(https?:\/\/)([^/?#@]+)([/?#].*)?$/.exec(baseUrl);
   if (!match) {
     throw new WebhookUrlError(
@@ -45,27 +41,24 @@ export function webhooksYaml(url: string): string {
   return [`url: ${url}`, 'afterSendSingleMsg:', '  enable: true', '  timeout: 5', ''].join('\n');
 }
 
-/** The credentials in a secret string; the error names the fix, never the content. */
-export function parseSecretString(
+/**
+ * The credentials in the webhook secret's value, read by the function's own parser; the error adds
+ * the command that fixes the secret, and never quotes its content.
+ */
+export function webhookCredentials(
   secretString: string | undefined,
   secretId: string,
-): WebhookCredentials {
-  let value: unknown;
+): Credentials {
   try {
-    value = JSON.parse(secretString ?? '');
-  } catch {
-    // JSON.parse's message quotes the text it choked on, which here is the secret.
-    value = undefined;
-  }
-  const { username, password } = (value ?? {}) as Record<string, unknown>;
-  if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
+    return parseWebhookSecret(secretString, secretId);
+  } catch (error) {
+    const problem = (error as Error).message;
     throw new WebhookUrlError(
-      `Secret ${secretId} is not JSON with a non-empty "username" and "password". Fix: ` +
+      `${problem.charAt(0).toUpperCase()}${problem.slice(1)}. Fix: ` +
         `aws secretsmanager put-secret-value --secret-id ${secretId} ` +
         `--secret-string '{"username":"openim","password":"NEW"}'`,
     );
   }
-  return { username, password };
 }
 
 /** The name of an AWS SDK error, or `undefined` for anything else. */
@@ -157,7 +150,7 @@ export async function readWebhookUrl(
       explain(error, region) ?? `Could not read secret ${secretArn}: ${errorName(error) ?? error}`,
     );
   }
-  return urlWithCredentials(webhookUrl, parseSecretString(secretString, secretArn));
+  return urlWithCredentials(webhookUrl, webhookCredentials(secretString, secretArn));
 }
 
 /** What {@link main} writes to. */

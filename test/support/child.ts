@@ -8,6 +8,8 @@ export interface Running {
   readonly child: ChildProcess;
   /** stdout and stderr so far. */
   output(): string;
+  /** stdout alone so far. */
+  stdout(): string;
   /** stderr alone so far. */
   errors(): string;
   /** Resolves with the first match of `pattern` in the output, or rejects after `timeoutMs`. */
@@ -30,6 +32,7 @@ export function run(command: string, args: string[], env: Record<string, string>
     detached: true,
   });
   let text = '';
+  let printed = '';
   let errors = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -38,6 +41,9 @@ export function run(command: string, args: string[], env: Record<string, string>
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     errors += chunk.toString();
   });
@@ -46,6 +52,7 @@ export function run(command: string, args: string[], env: Record<string, string>
   return {
     child,
     output: () => text,
+    stdout: () => printed,
     errors: () => errors,
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {

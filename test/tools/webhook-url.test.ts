@@ -142,7 +142,7 @@ describe('webhookCredentials', () => {
 
   it("accepts and refuses exactly what the function's own parser does", () => {
     const REFUSAL =
-      `WebhookUrlError: Secret ${SECRET_ARN} must be JSON with non-empty "username" and "password". ` +
+      `ToolError: Secret ${SECRET_ARN} must be JSON with non-empty "username" and "password". ` +
       `Fix: aws secretsmanager put-secret-value --secret-id ${SECRET_ARN} ` +
       `--secret-string '{"username":"openim","password":"NEW"}'`;
     // GIVEN any secret string: JSON objects with or without the two fields, and anything else

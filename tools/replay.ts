@@ -1,10 +1,12 @@
 /**
  * `npm run replay`: stores what the fallback holds. Locally (the default) it drains
- * `$DATA_DIR/fallback` into the running receiver's engine; with `--stack NAME` it drains the
- * deployed stack's fallback queue into its table, with your own AWS credentials.
+ * `$DATA_DIR/fallback` into the running receiver's engine. In AWS it drains the fallback queue into
+ * the table, with your own credentials: `--stack NAME` finds both from the stack's outputs, and
+ * `--queue-url URL --table NAME` needs no stack, for after `cdk destroy` (which keeps both).
  *
  *   npm run replay                          # local: needs `npm start` running
  *   npm run replay -- --stack OpenImCallbackReceiver [--region eu-west-1]
+ *   npm run replay -- --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/NAME --table NAME
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +24,7 @@ import {
   type TableClients,
   type TableTarget,
 } from './table-target.ts';
-import { describeFailure } from './tool-failure.ts';
+import { describeFailure, StackNotFoundError, ToolError } from './tool-failure.ts';
 
 /** What `replay --help` prints. */
 export const USAGE = `usage: npm run replay -- [options]
@@ -30,7 +32,10 @@ export const USAGE = `usage: npm run replay -- [options]
   --data-dir DIR                   the local spool of another data folder
   --stack NAME                     the stack's fallback queue into its table (outputs
                                    FallbackQueueUrl and TableName)
-  --region R                       where it is (default: AWS_REGION or your profile's)`;
+  --queue-url URL --table NAME     a fallback queue into a table, without the stack (after
+                                   cdk destroy, which keeps both)
+  --region R                       where they are (default: the queue URL's region, else
+                                   AWS_REGION or your profile's)`;
 
 /** The AWS clients a replay uses. */
 export interface ReplayClients extends TableClients {
@@ -40,6 +45,15 @@ export interface ReplayClients extends TableClients {
 /** The real clients, in `region` or the SDK's default one. */
 export function awsReplayClients(region: string | undefined): ReplayClients {
   return { ...awsTableClients(region), sqs: new SQSClient(region ? { region } : {}) };
+}
+
+/** The region an SQS queue URL names (`https://sqs.eu-west-1.amazonaws.com/…`), if any. */
+export function regionOfQueueUrl(queueUrl: string): string | undefined {
+  const match =
+    /^https:\/\/(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?\//.exec(
+      queueUrl,
+    );
+  return match?.[1] ?? match?.[2];
 }
 
 /** What the credentials need, for an access-denied explanation. */
@@ -69,21 +83,39 @@ export async function main(
     stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const { stack, table, region } = values;
-  let queueUrl: string | undefined;
-  const context = { region, permissions: PERMISSIONS, localEngine: !stack && !table };
+  const { stack, table } = values;
+  let queueUrl = values['queue-url'];
+  const region = values.region ?? (queueUrl ? regionOfQueueUrl(queueUrl) : undefined);
+  const context = {
+    region,
+    permissions: PERMISSIONS,
+    localEngine: !stack && !table && !queueUrl,
+  };
   let target: TableTarget | undefined;
   try {
     let tableName = table;
     if (stack) {
-      const outputs = await readStackOutputs(clients(region).cloudFormation, stack, context);
+      const outputs = await readStackOutputs(clients(region).cloudFormation, stack, context).catch(
+        (error: unknown) => {
+          if (!(error instanceof StackNotFoundError)) throw error;
+          throw new StackNotFoundError(
+            `${error.message} If it was destroyed, its queue and table were kept: ` +
+              'npm run replay -- --queue-url URL --table NAME (its last FallbackQueueUrl and TableName outputs).',
+          );
+        },
+      );
       const names = [
-        STACK_OUTPUTS.fallbackQueueUrl,
+        ...(queueUrl ? [] : [STACK_OUTPUTS.fallbackQueueUrl]),
         ...(tableName ? [] : [STACK_OUTPUTS.tableName]),
       ];
       requiredOutputs(outputs, names, stack);
-      queueUrl = outputs[STACK_OUTPUTS.fallbackQueueUrl];
+      queueUrl ??= outputs[STACK_OUTPUTS.fallbackQueueUrl];
       tableName ??= outputs[STACK_OUTPUTS.tableName];
+    } else if (queueUrl && !tableName) {
+      throw new ToolError(
+        '--queue-url needs the table its records go to. Fix: add --table NAME (the ' +
+          "stack's TableName output; cdk destroy keeps the table).",
+      );
     }
 
     let source: FallbackSource;
@@ -126,6 +158,7 @@ function parseCommandLine(argv: readonly string[]) {
     strict: true,
     options: {
       ...TARGET_OPTIONS,
+      'queue-url': { type: 'string' },
       'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -9,7 +9,9 @@ import type { SynthesizedFunction } from './synth-child.ts';
 
 /**
  * Never set: they point at Secrets Manager and SQS. `WEBHOOK_CREDENTIALS` takes the secret's
- * place, so the Basic-auth check still runs; the fallback only runs when a put fails.
+ * place, so the Basic-auth check still runs; the fallback only runs when a put fails. With no
+ * secret, `AWS_LAMBDA_FUNCTION_NAME` is left out too: in Lambda the function refuses to start
+ * without its secret, and local credentials are what it takes outside Lambda.
  */
 const AWS_ONLY = new Set(['WEBHOOK_SECRET_ARN', 'FALLBACK_QUEUE_URL']);
 
@@ -26,7 +28,6 @@ export function lambdaEnvironment(
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
     AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
-    AWS_LAMBDA_FUNCTION_NAME: 'openim-callback-receiver',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     AWS_REGION: LOCAL_AWS.region,

@@ -17,7 +17,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
 import { sdkDeadline } from './sdk-deadline.ts';
 import { secretsManagerCredentials } from './secret-credentials.ts';
 import { parseSourceAllowlist } from './source-allowlist.ts';
-import { type CredentialSource, parseCredentials, staticCredentials } from './webhook-auth.ts';
+import { type CredentialSource, credentialOrigin, staticCredentials } from './webhook-auth.ts';
 
 /*
  * Time limits, retries included, so that a hung AWS service never runs the function into its 4 s
@@ -70,16 +70,18 @@ function parsedEnv<T>(name: string, parse: (text: string) => T): T | undefined {
   }
 }
 
-/** The credentials to require: from Secrets Manager in AWS, from the environment locally. */
+/**
+ * The credentials to require: from Secrets Manager in AWS, from the environment locally. In Lambda
+ * a missing secret fails the cold start (see `credentialOrigin`): the function never runs open.
+ */
 function credentialSource(): CredentialSource | undefined {
-  const secretId = optionalEnv('WEBHOOK_SECRET_ARN');
-  if (secretId) {
+  const origin = credentialOrigin(process.env);
+  if (origin.kind === 'secret') {
     // Two attempts: Secrets Manager answers in tens of ms, so 237 ms each cuts only a hung one.
     const client = new SecretsManagerClient(sdkDeadline(SECRET_DEADLINE_MS, 2));
-    return secretsManagerCredentials({ secretId, client });
+    return secretsManagerCredentials({ secretId: origin.secretId, client });
   }
-  const local = parsedEnv('WEBHOOK_CREDENTIALS', parseCredentials);
-  return local ? staticCredentials(local) : undefined;
+  return origin.kind === 'static' ? staticCredentials(origin.credentials) : undefined;
 }
 
 /** Where messages go when the table fails: the SQS queue in AWS, the spool folder locally. */

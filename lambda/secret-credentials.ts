@@ -26,9 +26,21 @@ export interface SecretCredentialsOptions {
 
 type Stage = 'current' | 'previous';
 
-/** Checks the secret's shape; never puts its value into the error. */
-function toCredentials(value: unknown, secretId: string): Credentials | undefined {
-  if (value === undefined) return undefined;
+/**
+ * The credentials in the webhook secret's value, `{"username":…,"password":…}` with both
+ * non-empty: the one reading of that secret, for the function and for `npm run webhook-url`. The
+ * error names the secret, never its content (JSON.parse's own message would quote it).
+ */
+export function parseWebhookSecret(
+  secretString: string | undefined,
+  secretId: string,
+): Credentials {
+  let value: unknown;
+  try {
+    value = JSON.parse(secretString ?? '');
+  } catch {
+    value = undefined;
+  }
   const { username, password } = (value ?? {}) as Record<string, unknown>;
   if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
     throw new Error(`secret ${secretId} must be JSON with non-empty "username" and "password"`);
@@ -59,17 +71,31 @@ export function secretsManagerCredentials({
     previous: new SecretsProvider(client ? { awsSdkV3Client: client } : {}),
   };
   const lastGood: Partial<Record<Stage, Credentials>> = {};
+  // The last value parsed per stage, so an unchanged secret yields the same object (whose digest
+  // webhook-auth caches) and is not parsed again on every request.
+  const parsed: Partial<Record<Stage, { text: string; credentials: Credentials }>> = {};
   let nextRecheck = 0;
+
+  /** The credentials in a value read for `stage`, or `undefined` when the stage has no value. */
+  const credentialsIn = (stage: Stage, value: unknown): Credentials | undefined => {
+    if (value === undefined) return undefined;
+    const text = typeof value === 'string' ? value : '';
+    const last = parsed[stage];
+    if (last?.text === text) return last.credentials;
+    const credentials = parseWebhookSecret(text, secretId);
+    parsed[stage] = { text, credentials };
+    return credentials;
+  };
 
   const read = async (stage: Stage, forceFetch: boolean): Promise<Credentials | undefined> => {
     try {
+      // The raw string, not Powertools' JSON transform: its error would quote the secret.
       const value = await providers[stage].get(secretId, {
         maxAge: maxAgeSeconds,
-        transform: 'json',
         forceFetch,
         ...(stage === 'previous' ? { sdkOptions: { VersionStage: 'AWSPREVIOUS' } } : {}),
       });
-      const credentials = toCredentials(value, secretId);
+      const credentials = credentialsIn(stage, value);
       if (credentials) lastGood[stage] = credentials;
       else delete lastGood[stage];
       return credentials;

@@ -38,6 +38,57 @@ export function parseCredentials(text: string): Credentials {
   return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
+/** Where the webhook credentials come from: a Secrets Manager secret, fixed ones, or none. */
+export type CredentialOrigin =
+  | { readonly kind: 'secret'; readonly secretId: string }
+  | { readonly kind: 'static'; readonly credentials: Credentials }
+  | { readonly kind: 'open' };
+
+/** The environment variables {@link credentialOrigin} reads; empty counts as unset. */
+export interface CredentialEnvironment {
+  /** Set by Lambda in every function, and nowhere else this code runs. */
+  readonly AWS_LAMBDA_FUNCTION_NAME?: string | undefined;
+  /** The secret holding `{"username":…,"password":…}`; the stack sets it. */
+  readonly WEBHOOK_SECRET_ARN?: string | undefined;
+  /** `user:password`, for `npm start`. */
+  readonly WEBHOOK_CREDENTIALS?: string | undefined;
+}
+
+/**
+ * Which credentials to require. In Lambda, the secret and nothing else: without it the function
+ * would store whatever anyone posts, and a password in `WEBHOOK_CREDENTIALS` would sit in plain
+ * text in the function's configuration. Elsewhere the secret, else `WEBHOOK_CREDENTIALS`, else
+ * none (`npm start` allows none only on loopback). Throws, naming the fix, when the rule is broken.
+ */
+export function credentialOrigin(env: CredentialEnvironment): CredentialOrigin {
+  const secretId = env.WEBHOOK_SECRET_ARN || undefined;
+  const text = env.WEBHOOK_CREDENTIALS || undefined;
+  if (env.AWS_LAMBDA_FUNCTION_NAME) {
+    if (text !== undefined) {
+      throw new Error(
+        'WEBHOOK_CREDENTIALS is set in Lambda, where it would keep a password in plain text in the ' +
+          "function's configuration; it is for npm start only. Fix: remove it, and let the " +
+          'function read its credentials from the secret in WEBHOOK_SECRET_ARN (npx cdk deploy sets it)',
+      );
+    }
+    if (secretId === undefined) {
+      throw new Error(
+        'WEBHOOK_SECRET_ARN is not set, and in Lambda the function refuses to run without ' +
+          'credentials: it would store whatever anyone posts. Fix: deploy with npx cdk deploy, ' +
+          "which sets WEBHOOK_SECRET_ARN to the stack's webhook secret",
+      );
+    }
+  }
+  if (secretId !== undefined) return { kind: 'secret', secretId };
+  if (text === undefined) return { kind: 'open' };
+  try {
+    return { kind: 'static', credentials: parseCredentials(text) };
+  } catch (error) {
+    // The message describes the form, never the value: it holds a password.
+    throw new Error(`WEBHOOK_CREDENTIALS is invalid: ${(error as Error).message}`);
+  }
+}
+
 /** A source with fixed credentials, or none (the check is off). */
 export function staticCredentials(credentials: Credentials | undefined): CredentialSource {
   return { current: async () => credentials, others: async () => [] };

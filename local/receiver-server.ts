@@ -59,6 +59,16 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | und
   });
 }
 
+/**
+ * The client's address as API Gateway reports it: an IPv4 client as plain IPv4, never in the
+ * IPv4-mapped form (`::ffff:172.17.0.2`) a dual-stack listener (`HOST=::`) sees, which an IPv4
+ * allowlist entry would not match.
+ */
+export function sourceIpOf(remoteAddress: string | undefined): string {
+  const address = remoteAddress ?? '127.0.0.1';
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice('::ffff:'.length) : address;
+}
+
 /** The route key a request matches, as API Gateway would match it, or why it matches none. */
 function matchRoute(method: string, path: string): RouteKey | 404 | 405 {
   if (!CALLBACK_PATHS.includes(path)) return 404;
@@ -109,7 +119,7 @@ export function createReceiverServer({
         url: request.url ?? '/',
         headers: request.headers,
         body,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: sourceIpOf(request.socket.remoteAddress),
       },
       route,
     );

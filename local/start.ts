@@ -1,26 +1,16 @@
 /**
- * `npm start`: the receiver on one machine. Starts the embedded engine with the messages table,
- * then serves OpenIM's callback over HTTP with the same handler that runs in Lambda.
+ * `npm start`: the receiver on one machine. Checks its settings, starts the embedded engine with
+ * the archive's tables, then serves OpenIM's callbacks over HTTP with the same handler that runs
+ * in Lambda, until a signal or the end of the process that started it.
  */
 import { mkdir, readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { CALLBACKS, webhooksYaml } from '../lambda/callbacks.ts';
 import { localTableNames } from '../lambda/table-schema.ts';
-import { parseCredentials } from '../lambda/webhook-auth.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { ensureArchiveTables, LOCAL_AWS, startLocalEngine } from './local-engine.ts';
+import { ENGINE_HOST, readReceiverSettings } from './local-settings.ts';
+import { onParentGone } from './parent-watch.ts';
 import { createReceiverServer } from './receiver-server.ts';
-
-/** A port from the environment, or the default; anything else stops the start with the fix. */
-function portFrom(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    fail(new Error(`${name} must be a port number from 0 to 65535, not "${value}"`));
-  }
-  return port;
-}
+import { startBanner } from './start-banner.ts';
 
 /** Ends the start with a one-line reason a person can act on, instead of a stack trace. */
 function fail(error: unknown): never {
@@ -36,24 +26,25 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-const host = '127.0.0.1';
-const port = portFrom('PORT', 3000);
-const dynamoPort = portFrom('DYNAMODB_PORT', 8000);
-const dataDir = resolve(process.env.DATA_DIR || '.data');
-const tables = localTableNames(process.env.TABLE_NAME || 'openim-messages');
-const spoolDir = join(dataDir, 'fallback');
-let username: string | undefined;
-try {
-  username = process.env.WEBHOOK_CREDENTIALS
-    ? parseCredentials(process.env.WEBHOOK_CREDENTIALS).username
-    : undefined;
-} catch (error) {
-  fail(new Error(`WEBHOOK_CREDENTIALS is invalid: ${(error as Error).message}`));
-}
+const settings = (() => {
+  try {
+    return readReceiverSettings();
+  } catch (error) {
+    return fail(error);
+  }
+})();
+const { host, port, dynamoPort, dataDir, spoolDir, tableName } = settings;
 
 await mkdir(dataDir, { recursive: true });
 const unlock = await lockDataDir(dataDir).catch(fail);
-const engine = await startLocalEngine({ port: dynamoPort, host, dataDir }).catch(fail);
+// The engine checks no credentials, so it stays on loopback whatever HOST says.
+const engine = await startLocalEngine({ port: dynamoPort, host: ENGINE_HOST, dataDir }).catch(
+  async (error: unknown) => {
+    await unlock();
+    return fail(error);
+  },
+);
+const tables = localTableNames(tableName);
 await ensureArchiveTables(engine.client, tables);
 
 // The handler reads these when it loads, exactly as in Lambda; the SDK honours the endpoint.
@@ -68,8 +59,17 @@ Object.assign(process.env, {
 });
 // CloudWatch metrics would only clutter a terminal; POWERTOOLS_METRICS_DISABLED=false shows them.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
+// Local mode is local: a Lambda name, secret, queue or AWS session left in the shell must not
+// point the handler at AWS (or make it refuse to load as if it ran in Lambda).
+for (const name of [
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'WEBHOOK_SECRET_ARN',
+  'FALLBACK_QUEUE_URL',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+]) {
+  delete process.env[name];
+}
 const { handler } = await import('../lambda/handler.ts').catch(fail);
 const waiting = (await readdir(spoolDir).catch(() => [])).filter((f) => f.endsWith('.json')).length;
 
@@ -79,53 +79,48 @@ const address = await receiver.listen(port, host).catch(async (error: unknown) =
   await unlock();
   return fail(error);
 });
-const url = `http://${host}:${address.port}`;
-const openimUrl = username
-  ? `http://${encodeURIComponent(username)}:PASSWORD@${host}:${address.port}`
-  : url;
-const access = username
-  ? `Basic credentials required (WEBHOOK_CREDENTIALS, user "${username}")`
-  : `OPEN: no credentials are checked (set WEBHOOK_CREDENTIALS=user:password to require them)`;
-const backlog = waiting
-  ? `\n  fallback: ${waiting} message(s) wait in ${spoolDir}; store them with: npm run replay\n`
-  : '';
 
-process.stdout.write(`
-OpenIM callback receiver listening on ${url}
-  storage: DynamoDB-compatible engine at ${engine.endpoint}, tables "${tables.messages}" and "${tables.seqs}", data in ${dataDir}
-  stores:  ${CALLBACKS.map((c) => `${c.webhooksKey} (${c.summary})`).join('\n           ')}
-  access:  ${access}${backlog}
-
-Point OpenIM at it in config/webhooks.yml${username ? ' (PASSWORD: the one in WEBHOOK_CREDENTIALS)' : ''}:
-
-${webhooksYaml(openimUrl).replace(/^(?=.)/gm, '  ')}
-Browse the records with: npm run console
-Stop with Ctrl-C; requests in flight are answered and stored first.
-`);
+process.stdout.write(
+  startBanner({
+    host,
+    port: address.port,
+    username: settings.credentials?.username,
+    engineEndpoint: engine.endpoint,
+    tables,
+    dataDir,
+    spoolDir,
+    waiting,
+  }),
+);
 
 // If the terminal or the pipe reading the output goes away, writing to it fails with EPIPE. That
 // must not crash the receiver, least of all while it is stopping and closing the engine.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 let stopping = false;
-async function stop(signal: string): Promise<void> {
+/** Answers the requests in flight, closes the engine and releases the data folder, then exits. */
+function stopAndExit(reason: string): void {
   if (stopping) return;
   stopping = true;
-  process.stdout.write(`\n${signal}: finishing requests in flight...\n`);
-  await receiver.close();
-  await engine.close();
-  await unlock();
-  process.stdout.write('Stopped; every accepted message is stored.\n');
+  process.stdout.write(`\n${reason}: finishing requests in flight...\n`);
+  (async () => {
+    await receiver.close();
+    await engine.close();
+    await unlock();
+  })().then(
+    () => {
+      process.stdout.write('Stopped; every accepted message is stored.\n');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`Stopping failed: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
 // SIGHUP: the terminal was closed. Stop just as gracefully as on Ctrl-C.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    stop(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`Stopping failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  });
+  process.once(signal, () => stopAndExit(signal));
 }
+// `kill -TERM <npm>` ends npm and its shell but never reaches this process: see parent-watch.ts.
+onParentGone(() => stopAndExit('The process that started the receiver ended'));

@@ -1,8 +1,31 @@
-/** How the table tools print: a readable table on a terminal, JSON Lines when piped or asked. */
+/**
+ * How the tools print and what their `main` takes: a readable table on a terminal, JSON Lines when
+ * piped or asked; results on stdout, progress and problems on stderr.
+ */
+import type { Environment } from '../local/local-settings.ts';
+
+/** Where a tool writes: `process.stdout`, `process.stderr`, or a test's capture. */
+export interface Output {
+  write(text: string): unknown;
+  /** Whether it is a terminal; unset counts as not. */
+  readonly isTTY?: boolean | undefined;
+}
+
+/** What every tool's `main(argv, options)` takes; tests pass their own. */
+export interface MainOptions<Clients> {
+  /** AWS clients for a region (`--region`, or the SDK's default when undefined). */
+  readonly clients?: (region: string | undefined) => Clients;
+  /** Where results go. @default process.stdout */
+  readonly stdout?: Output;
+  /** Where progress and problems go. @default process.stderr */
+  readonly stderr?: Output;
+  /** The local settings (`DYNAMODB_PORT`, `TABLE_NAME`, `DATA_DIR`). @default process.env */
+  readonly env?: Environment;
+}
 
 /** Whether to print JSON Lines: with `--json`, or whenever stdout is not a terminal. */
-export function wantsJson(json: boolean | undefined): boolean {
-  return json === true || !process.stdout.isTTY;
+export function wantsJson(json: boolean | undefined, stdout: Output = process.stdout): boolean {
+  return json === true || !stdout.isTTY;
 }
 
 /** Rows as an aligned text table with a header; cells are cut to `maxWidth`. */

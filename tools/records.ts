@@ -1,6 +1,6 @@
 /**
- * `npm run records -- COMMAND …`: finds messages, locally by default or in AWS with `--stack` or
- * `--table`. Queries only; it never scans the table.
+ * `npm run -s records -- COMMAND …`: finds messages, locally by default or in AWS with `--stack` or
+ * `--table`. Queries only; it never scans the table. (`-s` keeps npm's banner out of a redirect.)
  *
  *   records conversation USER_A USER_B [--from DATE] [--to DATE]
  *   records sent USER [--from DATE] [--to DATE]
@@ -11,7 +11,7 @@
  * A table on a terminal; JSON Lines (one stored record per line) when piped or with `--json`.
  */
 import { parseArgs } from 'node:util';
-import { formatTable, parseDay, wantsJson } from './cli-output.ts';
+import { formatTable, type MainOptions, type Output, parseDay, wantsJson } from './cli-output.ts';
 import {
   conversationMessages,
   dayMessages,
@@ -22,9 +22,17 @@ import {
   sentMessages,
   type TimeWindow,
 } from './message-queries.ts';
-import { describeFailure, resolveTableTarget, TARGET_OPTIONS } from './table-target.ts';
+import {
+  isLocalTarget,
+  resolveTableTarget,
+  TARGET_OPTIONS,
+  type TableClients,
+  type TableTarget,
+} from './table-target.ts';
+import { describeFailure } from './tool-failure.ts';
 
-const USAGE = `usage: npm run records -- <command> [options]
+/** What `records --help` prints. */
+export const USAGE = `usage: npm run -s records -- <command> [options]
   conversation USER_A USER_B   a one-to-one conversation, in send order
   sent USER                    what USER sent, in send order
   received USER                what USER received, in send order
@@ -46,12 +54,16 @@ function preview(message: StoredMessage): string {
 }
 
 /** Prints messages as they arrive: JSON Lines, or a table once all are read. */
-async function print(messages: AsyncIterable<StoredMessage>, json: boolean): Promise<number> {
+async function print(
+  messages: AsyncIterable<StoredMessage>,
+  json: boolean,
+  stdout: Output,
+): Promise<number> {
   let count = 0;
   const rows: unknown[][] = [];
   for await (const message of messages) {
     count += 1;
-    if (json) process.stdout.write(`${JSON.stringify(message)}\n`);
+    if (json) stdout.write(`${JSON.stringify(message)}\n`);
     else {
       rows.push([
         new Date(Number(message.sentAt)).toISOString(),
@@ -64,17 +76,16 @@ async function print(messages: AsyncIterable<StoredMessage>, json: boolean): Pro
     }
   }
   if (!json) {
-    process.stdout.write(
-      formatTable(['sent (UTC)', 'from', 'to', 'type', 'serverMsgID', 'content'], rows),
-    );
+    stdout.write(formatTable(['sent (UTC)', 'from', 'to', 'type', 'serverMsgID', 'content'], rows));
   }
   return count;
 }
 
-/** Every message of the days, with a progress line per day on stderr. */
+/** Every message of the days, with a progress line per day on `stderr`. */
 async function* exportDays(
   target: Parameters<typeof dayMessages>[0],
   days: string[],
+  stderr: Output,
 ): AsyncGenerator<StoredMessage> {
   for (const [index, day] of days.entries()) {
     let count = 0;
@@ -82,38 +93,57 @@ async function* exportDays(
       count += 1;
       yield message;
     }
-    process.stderr.write(`  ${day}: ${count} message(s)  [day ${index + 1} of ${days.length}]\n`);
+    stderr.write(`  ${day}: ${count} message(s)  [day ${index + 1} of ${days.length}]\n`);
   }
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    ...TARGET_OPTIONS,
-    from: { type: 'string' },
-    to: { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+/** What the credentials need, for an access-denied explanation. */
+const PERMISSIONS =
+  'dynamodb:Query and dynamodb:GetItem on the table and its indexes (with --stack, also ' +
+  'cloudformation:DescribeStacks on the stack)';
 
-try {
+/** Runs the command with `argv` (without node and the script) and resolves with the exit code. */
+export async function main(
+  argv: readonly string[],
+  options: MainOptions<TableClients> = {},
+): Promise<number> {
+  const { stdout = process.stdout, stderr = process.stderr, env = process.env } = options;
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    stderr.write(`records: ${(error as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
   const [command, first, second] = positionals;
   if (values.help || command === undefined) {
-    process.stdout.write(`${USAGE}\n`);
-  } else {
+    stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const context = {
+    region: values.region,
+    permissions: PERMISSIONS,
+    localEngine: isLocalTarget(values),
+  };
+  let target: TableTarget | undefined;
+  try {
     const from = parseDay(values.from, 'from');
     const to = parseDay(values.to, 'to');
     const window: TimeWindow = {
       from: from === undefined ? undefined : Date.parse(`${from}T00:00:00Z`),
       to: to === undefined ? undefined : Date.parse(`${to}T23:59:59.999Z`),
     };
-    const json = wantsJson(values.json);
+    const json = wantsJson(values.json, stdout);
     const need = (value: string | undefined, what: string) => {
       if (!value) throw new Error(`${command} needs ${what}\n${USAGE}`);
       return value;
     };
-    const target = await resolveTableTarget(values);
+    target = await resolveTableTarget(values, {
+      env,
+      ...(options.clients ? { clients: options.clients } : {}),
+      context,
+    });
     let found: number;
     switch (command) {
       case 'conversation':
@@ -125,13 +155,18 @@ try {
             window,
           ),
           json,
+          stdout,
         );
         break;
       case 'sent':
-        found = await print(sentMessages(target, need(first, 'a user ID'), window), json);
+        found = await print(sentMessages(target, need(first, 'a user ID'), window), json, stdout);
         break;
       case 'received':
-        found = await print(receivedMessages(target, need(first, 'a user ID'), window), json);
+        found = await print(
+          receivedMessages(target, need(first, 'a user ID'), window),
+          json,
+          stdout,
+        );
         break;
       case 'message': {
         const message = await findMessage(target, need(first, 'a serverMsgID'));
@@ -140,24 +175,48 @@ try {
             if (message) yield message;
           })(),
           json,
+          stdout,
         );
         break;
       }
       case 'export': {
         if (!from || !to) throw new Error('export needs --from DATE and --to DATE');
         const days = daysBetween(from, to);
-        process.stderr.write(
+        stderr.write(
           `Exporting ${days.length} day(s) from ${target.where}, table ${target.tableName}\n`,
         );
-        found = await print(exportDays(target, days), true);
+        found = await print(exportDays(target, days, stderr), true, stdout);
         break;
       }
       default:
         throw new Error(`unknown command "${command}"\n${USAGE}`);
     }
-    process.stderr.write(`${found} message(s)\n`);
+    stderr.write(`${found} message(s)\n`);
+    return 0;
+  } catch (error) {
+    stderr.write(`records: ${describeFailure(error, context)}\n`);
+    return 1;
+  } finally {
+    target?.close();
   }
-} catch (error) {
-  process.stderr.write(`records: ${describeFailure(error)}\n`);
-  process.exitCode = 1;
+}
+
+/** The command line, parsed; throws on an unknown option. */
+function parseCommandLine(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...TARGET_OPTIONS,
+      from: { type: 'string' },
+      to: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
 }

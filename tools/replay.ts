@@ -1,62 +1,184 @@
 /**
  * `npm run replay`: stores what the fallback holds. Locally (the default) it drains
- * `$DATA_DIR/fallback` into the running receiver's engine; with `--stack NAME` it drains the
- * deployed stack's fallback queue into its table, with your own AWS credentials.
+ * `$DATA_DIR/fallback` into the running receiver's engine. In AWS it drains the fallback queue into
+ * the table, with your own credentials: `--stack NAME` finds both from the stack's outputs, and
+ * `--queue-url URL --table NAME` needs no stack, for after `cdk destroy` (which keeps both).
  *
  *   npm run replay                          # local: needs `npm start` running
  *   npm run replay -- --stack OpenImCallbackReceiver [--region eu-west-1]
+ *   npm run replay -- --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/NAME --table NAME
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
 import { createDynamoArchiveStore } from '../lambda/archive-store.ts';
+import { localDataDir, spoolDirOf } from '../local/local-settings.ts';
+import type { MainOptions } from './cli-output.ts';
 import { type FallbackSource, queueSource, replay, spoolSource } from './fallback-replay.ts';
+import { readStackOutputs, requiredOutputs } from './stack-reader.ts';
 import {
-  describeFailure,
-  readStackOutputs,
-  requiredOutput,
+  awsTableClients,
   resolveTableTarget,
   TARGET_OPTIONS,
+  type TableClients,
+  type TableTarget,
 } from './table-target.ts';
+import { describeFailure, StackNotFoundError, ToolError } from './tool-failure.ts';
 
-const { values } = parseArgs({
-  options: { ...TARGET_OPTIONS, 'data-dir': { type: 'string' } },
-});
+/** What `replay --help` prints. */
+export const USAGE = `usage: npm run replay -- [options]
+  (no options)                     the local spool ($DATA_DIR/fallback) into the running receiver
+  --data-dir DIR                   the local spool of another data folder
+  --stack NAME                     the stack's fallback queue into its table (outputs
+                                   FallbackQueueUrl and TableName)
+  --queue-url URL --table NAME --seq-table NAME
+                                   a fallback queue into the tables, without the stack (after
+                                   cdk destroy, which keeps all three)
+  --region R                       where they are (default: the queue URL's region, else
+                                   AWS_REGION or your profile's)`;
 
-try {
-  let source: FallbackSource;
-  if (values.stack) {
-    const aws = values.region ? { region: values.region } : {};
-    const outputs = await readStackOutputs(new CloudFormationClient(aws), values.stack);
-    const queueUrl = requiredOutput(outputs, STACK_OUTPUTS.fallbackQueueUrl, values.stack);
-    source = queueSource(new SQSClient(aws), queueUrl);
-  } else {
-    const dataDir = resolve(values['data-dir'] ?? (process.env.DATA_DIR || '.data'));
-    source = spoolSource(join(dataDir, 'fallback'));
+/** The AWS clients a replay uses. */
+export interface ReplayClients extends TableClients {
+  readonly sqs: SQSClient;
+}
+
+/** The real clients, in `region` or the SDK's default one. */
+export function awsReplayClients(region: string | undefined): ReplayClients {
+  return { ...awsTableClients(region), sqs: new SQSClient(region ? { region } : {}) };
+}
+
+/** The region an SQS queue URL names (`https://sqs.eu-west-1.amazonaws.com/…`), if any. */
+export function regionOfQueueUrl(queueUrl: string): string | undefined {
+  const match =
+    /^https:\/\/(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?\//.exec(
+      queueUrl,
+    );
+  return match?.[1] ?? match?.[2];
+}
+
+/** What the credentials need, for an access-denied explanation. */
+const PERMISSIONS =
+  'sqs:GetQueueAttributes, sqs:ReceiveMessage and sqs:DeleteMessage on the queue, ' +
+  'dynamodb:PutItem and dynamodb:UpdateItem on the messages table and dynamodb:UpdateItem on the ' +
+  'seqs table (with --stack, also cloudformation:DescribeStacks on the stack)';
+
+/** Runs the command with `argv` (without node and the script) and resolves with the exit code. */
+export async function main(
+  argv: readonly string[],
+  options: MainOptions<ReplayClients> = {},
+): Promise<number> {
+  const {
+    stdout = process.stdout,
+    stderr = process.stderr,
+    env = process.env,
+    clients = awsReplayClients,
+  } = options;
+  let values: ReturnType<typeof parseCommandLine>['values'];
+  try {
+    ({ values } = parseCommandLine(argv));
+  } catch (error) {
+    stderr.write(`replay: ${(error as Error).message}\n${USAGE}\n`);
+    return 1;
   }
-  const { client, tableName, seqTableName } = await resolveTableTarget(values);
-  if (!seqTableName) throw new Error('the seqs table is unknown: add --seq-table NAME');
+  if (values.help) {
+    stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { stack, table } = values;
+  let queueUrl = values['queue-url'];
+  const region = values.region ?? (queueUrl ? regionOfQueueUrl(queueUrl) : undefined);
+  const context = {
+    region,
+    permissions: PERMISSIONS,
+    localEngine: !stack && !table && !queueUrl,
+  };
+  let target: TableTarget | undefined;
+  try {
+    let tableName = table;
+    let seqTableName = values['seq-table'];
+    if (stack) {
+      const outputs = await readStackOutputs(clients(region).cloudFormation, stack, context).catch(
+        (error: unknown) => {
+          if (!(error instanceof StackNotFoundError)) throw error;
+          throw new StackNotFoundError(
+            `${error.message} If it was destroyed, its queue and table were kept: ` +
+              'npm run replay -- --queue-url URL --table NAME (its last FallbackQueueUrl and TableName outputs).',
+          );
+        },
+      );
+      const names = [
+        ...(queueUrl ? [] : [STACK_OUTPUTS.fallbackQueueUrl]),
+        ...(tableName ? [] : [STACK_OUTPUTS.tableName]),
+        ...(seqTableName ? [] : [STACK_OUTPUTS.seqTableName]),
+      ];
+      requiredOutputs(outputs, names, stack);
+      queueUrl ??= outputs[STACK_OUTPUTS.fallbackQueueUrl];
+      tableName ??= outputs[STACK_OUTPUTS.tableName];
+      seqTableName ??= outputs[STACK_OUTPUTS.seqTableName];
+    } else if (queueUrl && (!tableName || !seqTableName)) {
+      throw new ToolError(
+        '--queue-url needs the tables its records go to. Fix: add --table NAME --seq-table NAME ' +
+          "(the stack's TableName and SeqTableName outputs; cdk destroy keeps both tables).",
+      );
+    }
 
-  const total = await source.count();
-  process.stderr.write(
-    `Replaying ${total ?? 'the'} message(s) from ${source.name} into ${tableName}\n`,
-  );
-  const archive = createDynamoArchiveStore({
-    client,
-    tables: { messages: tableName, seqs: seqTableName },
+    let source: FallbackSource;
+    if (queueUrl) {
+      source = queueSource(clients(region).sqs, queueUrl);
+    } else {
+      const dataDir = values['data-dir'] ? resolve(values['data-dir']) : localDataDir(env);
+      source = spoolSource(spoolDirOf(dataDir));
+    }
+    target = await resolveTableTarget(
+      { table: tableName, 'seq-table': seqTableName, region },
+      { env, clients, context },
+    );
+    if (!target.seqTableName) {
+      throw new ToolError('The seqs table is unknown. Fix: add --seq-table NAME');
+    }
+
+    const total = await source.count();
+    stderr.write(
+      `Replaying ${total ?? 'the'} message(s) from ${source.name} into ${target.tableName}\n`,
+    );
+    const store = createDynamoArchiveStore({
+      client: target.client,
+      tables: { messages: target.tableName, seqs: target.seqTableName },
+    });
+    const report = await replay(source, store, (r) => {
+      const done = r.stored + r.alreadyStored;
+      stderr.write(`\r  ${done}${total === undefined ? '' : `/${total}`} replayed`);
+    });
+    stderr.write(
+      `\nDone: ${report.stored} stored, ${report.alreadyStored} were already in the table.\n`,
+    );
+    return 0;
+  } catch (error) {
+    stderr.write(
+      `\nReplay stopped: ${describeFailure(error, context)}\n` +
+        'What was not replayed is still in the fallback.\n',
+    );
+    return 1;
+  } finally {
+    target?.close();
+  }
+}
+
+/** The command line, parsed; throws on an unknown option or a positional argument. */
+function parseCommandLine(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      ...TARGET_OPTIONS,
+      'queue-url': { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
-  const report = await replay(source, archive, (r) => {
-    const done = r.stored + r.alreadyStored;
-    process.stderr.write(`\r  ${done}${total === undefined ? '' : `/${total}`} replayed`);
-  });
-  process.stderr.write(
-    `\nDone: ${report.stored} stored, ${report.alreadyStored} were already in the table.\n`,
-  );
-} catch (error) {
-  process.stderr.write(
-    `\nReplay stopped: ${describeFailure(error)}\nWhat was not replayed is still in the fallback.\n`,
-  );
-  process.exitCode = 1;
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,46 +1,101 @@
 /**
- * `npm run stats -- --from DATE --to DATE`: messages, distinct senders, receivers and
+ * `npm run -s stats -- --from DATE --to DATE`: messages, distinct senders, receivers and
  * conversations per UTC day, locally by default or in AWS with `--stack` or `--table`. Progress
  * goes to stderr; a table on a terminal, JSON Lines when piped or with `--json`.
  */
 import { parseArgs } from 'node:util';
-import { formatTable, parseDay, wantsJson } from './cli-output.ts';
+import { formatTable, type MainOptions, parseDay, wantsJson } from './cli-output.ts';
 import { dailyStats } from './message-stats.ts';
-import { describeFailure, resolveTableTarget, TARGET_OPTIONS } from './table-target.ts';
+import {
+  isLocalTarget,
+  resolveTableTarget,
+  TARGET_OPTIONS,
+  type TableClients,
+  type TableTarget,
+} from './table-target.ts';
+import { describeFailure } from './tool-failure.ts';
 
-const { values } = parseArgs({
-  options: {
-    ...TARGET_OPTIONS,
-    from: { type: 'string' },
-    to: { type: 'string' },
-    json: { type: 'boolean' },
-  },
-});
+/** What `stats --help` prints. */
+export const USAGE = `usage: npm run -s stats -- [--from DATE] [--to DATE] [--json]
+  messages, senders, receivers and conversations per UTC day (DATE: YYYY-MM-DD, both included;
+  --from defaults to today, --to to --from)
+options: --stack NAME | --table NAME [--region R] (default: the local receiver's engine)`;
 
-try {
-  const today = new Date().toISOString().slice(0, 10);
-  const from = parseDay(values.from, 'from') ?? today;
-  const to = parseDay(values.to, 'to') ?? from;
-  const target = await resolveTableTarget(values);
-  const json = wantsJson(values.json);
-  process.stderr.write(
-    `Counting ${from} to ${to} (UTC) in ${target.where}, table ${target.tableName}\n`,
-  );
-  const days = await dailyStats(target, from, to, (day, index, total) => {
-    process.stderr.write(
-      `  ${day.day}: ${day.messages} message(s)  [day ${index + 1} of ${total}]\n`,
-    );
-    if (json) process.stdout.write(`${JSON.stringify(day)}\n`);
-  });
-  if (!json) {
-    process.stdout.write(
-      formatTable(
-        ['day', 'messages', 'senders', 'receivers', 'conversations'],
-        days.map((d) => [d.day, d.messages, d.senders, d.receivers, d.conversations]),
-      ),
-    );
+/** What the credentials need, for an access-denied explanation. */
+const PERMISSIONS =
+  'dynamodb:Query on the table and its byDay index (with --stack, also ' +
+  'cloudformation:DescribeStacks on the stack)';
+
+/** Runs the command with `argv` (without node and the script) and resolves with the exit code. */
+export async function main(
+  argv: readonly string[],
+  options: MainOptions<TableClients> = {},
+): Promise<number> {
+  const { stdout = process.stdout, stderr = process.stderr, env = process.env } = options;
+  let values: ReturnType<typeof parseCommandLine>['values'];
+  try {
+    ({ values } = parseCommandLine(argv));
+  } catch (error) {
+    stderr.write(`stats: ${(error as Error).message}\n${USAGE}\n`);
+    return 1;
   }
-} catch (error) {
-  process.stderr.write(`stats: ${describeFailure(error)}\n`);
-  process.exitCode = 1;
+  if (values.help) {
+    stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const context = {
+    region: values.region,
+    permissions: PERMISSIONS,
+    localEngine: isLocalTarget(values),
+  };
+  let target: TableTarget | undefined;
+  try {
+    const today = new Date().toISOString().slice(0, 10);
+    const from = parseDay(values.from, 'from') ?? today;
+    const to = parseDay(values.to, 'to') ?? from;
+    target = await resolveTableTarget(values, {
+      env,
+      ...(options.clients ? { clients: options.clients } : {}),
+      context,
+    });
+    const json = wantsJson(values.json, stdout);
+    stderr.write(`Counting ${from} to ${to} (UTC) in ${target.where}, table ${target.tableName}\n`);
+    const days = await dailyStats(target, from, to, (day, index, total) => {
+      stderr.write(`  ${day.day}: ${day.messages} message(s)  [day ${index + 1} of ${total}]\n`);
+      if (json) stdout.write(`${JSON.stringify(day)}\n`);
+    });
+    if (!json) {
+      stdout.write(
+        formatTable(
+          ['day', 'messages', 'senders', 'receivers', 'conversations'],
+          days.map((d) => [d.day, d.messages, d.senders, d.receivers, d.conversations]),
+        ),
+      );
+    }
+    return 0;
+  } catch (error) {
+    stderr.write(`stats: ${describeFailure(error, context)}\n`);
+    return 1;
+  } finally {
+    target?.close();
+  }
+}
+
+/** The command line, parsed; throws on an unknown option or a positional argument. */
+function parseCommandLine(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      ...TARGET_OPTIONS,
+      from: { type: 'string' },
+      to: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
 }

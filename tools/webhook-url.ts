@@ -5,21 +5,16 @@
  * Problems go to stderr, with exit code 1, and never quote the secret.
  */
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SETTINGS } from '../infra/settings.ts';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
-
-/** The user name and password OpenIM sends as Basic auth. */
-export interface WebhookCredentials {
-  readonly username: string;
-  readonly password: string;
-}
-
-/** A problem the user can fix; its message says how, and never contains the secret. */
-export class WebhookUrlError extends Error {
-  override readonly name = 'WebhookUrlError';
-}
+import { webhooksYaml } from '../lambda/callbacks.ts';
+import { parseWebhookSecret } from '../lambda/secret-credentials.ts';
+import type { Credentials } from '../lambda/webhook-auth.ts';
+import type { MainOptions } from './cli-output.ts';
+import { readStackOutputs, requiredOutputs } from './stack-reader.ts';
+import { errorName, explainFailure, ToolError } from './tool-failure.ts';
 
 /** The clients the tool reads with; tests inject their own. */
 export interface WebhookUrlClients {
@@ -27,11 +22,15 @@ export interface WebhookUrlClients {
   readonly secretsManager: SecretsManagerClient;
 }
 
+/** What the credentials need, for an access-denied explanation. */
+const PERMISSIONS =
+  'cloudformation:DescribeStacks on the stack and secretsmanager:GetSecretValue on its webhook secret';
+
 /** The base URL with the credentials as URL userinfo, percent-encoded; no trailing slash added. */
-export function urlWithCredentials(baseUrl: string, credentials: WebhookCredentials): string {
+export function urlWithCredentials(baseUrl: string, credentials: Credentials): string {
   const match = /^(https?:\/\/)([^/?#@]+)([/?#].*)?$/.exec(baseUrl);
   if (!match) {
-    throw new WebhookUrlError(
+    throw new ToolError(
       `Output ${STACK_OUTPUTS.webhookUrl} is "${baseUrl}", not an http(s) URL without userinfo.`,
     );
   }
@@ -40,65 +39,24 @@ export function urlWithCredentials(baseUrl: string, credentials: WebhookCredenti
   return `${scheme}${userinfo}@${host}${rest}`;
 }
 
-/** The `config/webhooks.yml` lines that point OpenIM at `url` and turn the callback on. */
-export function webhooksYaml(url: string): string {
-  return [`url: ${url}`, 'afterSendSingleMsg:', '  enable: true', '  timeout: 5', ''].join('\n');
-}
-
-/** The credentials in a secret string; the error names the fix, never the content. */
-export function parseSecretString(
+/**
+ * The credentials in the webhook secret's value, read by the function's own parser; the error adds
+ * the command that fixes the secret, and never quotes its content.
+ */
+export function webhookCredentials(
   secretString: string | undefined,
   secretId: string,
-): WebhookCredentials {
-  let value: unknown;
+): Credentials {
   try {
-    value = JSON.parse(secretString ?? '');
-  } catch {
-    // JSON.parse's message quotes the text it choked on, which here is the secret.
-    value = undefined;
-  }
-  const { username, password } = (value ?? {}) as Record<string, unknown>;
-  if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
-    throw new WebhookUrlError(
-      `Secret ${secretId} is not JSON with a non-empty "username" and "password". Fix: ` +
+    return parseWebhookSecret(secretString, secretId);
+  } catch (error) {
+    const problem = (error as Error).message;
+    throw new ToolError(
+      `${problem.charAt(0).toUpperCase()}${problem.slice(1)}. Fix: ` +
         `aws secretsmanager put-secret-value --secret-id ${secretId} ` +
         `--secret-string '{"username":"openim","password":"NEW"}'`,
     );
   }
-  return { username, password };
-}
-
-/** The name of an AWS SDK error, or `undefined` for anything else. */
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
-/** An SDK failure in words the user can act on, or `undefined` if it is not a known one. */
-function explain(error: unknown, region: string | undefined): string | undefined {
-  const name = errorName(error);
-  const message = error instanceof Error ? error.message : '';
-  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    return (
-      'No AWS credentials found. Sign in first, e.g. `aws sso login --profile NAME` and ' +
-      '`export AWS_PROFILE=NAME`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.'
-    );
-  }
-  if (/region is missing/i.test(message)) {
-    return 'No AWS region. Fix: --region eu-west-1, or export AWS_REGION=eu-west-1.';
-  }
-  if (name === 'ExpiredToken' || name === 'ExpiredTokenException' || /expired/i.test(name ?? '')) {
-    return 'Your AWS credentials have expired. Sign in again (e.g. `aws sso login`).';
-  }
-  if (name === 'AccessDenied' || name === 'AccessDeniedException') {
-    return (
-      `Access denied: ${message} Your credentials need cloudformation:DescribeStacks on the ` +
-      'stack and secretsmanager:GetSecretValue on its webhook secret.'
-    );
-  }
-  if (name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId') {
-    return `AWS did not accept your credentials${region ? ` in ${region}` : ''}: ${message}`;
-  }
-  return undefined;
 }
 
 /** Reads the stack's outputs and the secret, and returns the URL OpenIM needs. */
@@ -107,40 +65,13 @@ export async function readWebhookUrl(
   stackName: string,
 ): Promise<string> {
   const region = await cloudFormation.config.region().catch(() => undefined);
-  let outputs: Map<string, string>;
-  try {
-    const { Stacks } = await cloudFormation.send(
-      new DescribeStacksCommand({ StackName: stackName }),
-    );
-    outputs = new Map(
-      (Stacks?.[0]?.Outputs ?? []).flatMap(({ OutputKey, OutputValue }) =>
-        OutputKey && OutputValue ? [[OutputKey, OutputValue] as const] : [],
-      ),
-    );
-  } catch (error) {
-    if (errorName(error) === 'ValidationError' && /does not exist/i.test(String(error))) {
-      throw new WebhookUrlError(
-        `Stack "${stackName}" was not found${region ? ` in ${region}` : ''}. Fix: --stack NAME ` +
-          '(the stackName you deployed with) and --region (or AWS_REGION) where you deployed it.',
-      );
-    }
-    throw new WebhookUrlError(
-      explain(error, region) ?? `Could not read stack "${stackName}": ${error}`,
-    );
-  }
-
-  const webhookUrl = outputs.get(STACK_OUTPUTS.webhookUrl);
-  const secretArn = outputs.get(STACK_OUTPUTS.webhookSecretArn);
-  const missing = [
-    ...(webhookUrl ? [] : [STACK_OUTPUTS.webhookUrl]),
-    ...(secretArn ? [] : [STACK_OUTPUTS.webhookSecretArn]),
-  ];
-  if (!webhookUrl || !secretArn) {
-    throw new WebhookUrlError(
-      `Stack "${stackName}" has no output ${missing.join(' or ')}. Is it this receiver, deployed ` +
-        'from this version? Fix: npx cdk deploy (with the same -c stackName=…), then run this again.',
-    );
-  }
+  const context = { region, permissions: PERMISSIONS, localEngine: false };
+  const outputs = await readStackOutputs(cloudFormation, stackName, context);
+  const [webhookUrl = '', secretArn = ''] = requiredOutputs(
+    outputs,
+    [STACK_OUTPUTS.webhookUrl, STACK_OUTPUTS.webhookSecretArn],
+    stackName,
+  );
 
   let secretString: string | undefined;
   try {
@@ -149,30 +80,16 @@ export async function readWebhookUrl(
     ));
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') {
-      throw new WebhookUrlError(
+      throw new ToolError(
         `Secret ${secretArn} was not found. Fix: redeploy the stack (npx cdk deploy) to recreate it.`,
       );
     }
-    throw new WebhookUrlError(
-      explain(error, region) ?? `Could not read secret ${secretArn}: ${errorName(error) ?? error}`,
+    throw new ToolError(
+      explainFailure(error, context) ??
+        `Could not read secret ${secretArn}: ${errorName(error) ?? error}`,
     );
   }
-  return urlWithCredentials(webhookUrl, parseSecretString(secretString, secretArn));
-}
-
-/** What {@link main} writes to. */
-export interface Output {
-  write(text: string): unknown;
-}
-
-/** Options for {@link main}. */
-export interface MainOptions {
-  /** Clients to use instead of building them from `--region` and the default credentials. */
-  readonly clients?: (region: string | undefined) => WebhookUrlClients;
-  /** Where the snippet goes. @default process.stdout */
-  readonly stdout?: Output;
-  /** Where problems go. @default process.stderr */
-  readonly stderr?: Output;
+  return urlWithCredentials(webhookUrl, webhookCredentials(secretString, secretArn));
 }
 
 const USAGE = `Usage: npm run webhook-url -- [--stack NAME] [--region REGION]
@@ -192,7 +109,10 @@ function defaultClients(region: string | undefined): WebhookUrlClients {
 }
 
 /** Runs the command with `argv` (without node and the script) and resolves with the exit code. */
-export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  options: MainOptions<WebhookUrlClients> = {},
+): Promise<number> {
   const { clients = defaultClients, stdout = process.stdout, stderr = process.stderr } = options;
   let values: { stack?: string; region?: string; help?: boolean };
   try {
@@ -220,9 +140,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return 0;
   } catch (error) {
     const message =
-      error instanceof WebhookUrlError
-        ? error.message
-        : (explain(error, values.region) ?? `Unexpected error: ${String(error)}`);
+      explainFailure(error, {
+        region: values.region,
+        permissions: PERMISSIONS,
+        localEngine: false,
+      }) ?? `Unexpected error: ${String(error)}`;
     stderr.write(`webhook-url: ${message}\n`);
     return 1;
   }

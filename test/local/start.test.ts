@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS } from '../../local/local-engine.ts';
+import { isRunning } from '../../local/data-dir-lock.ts';
+import { LOCAL_AWS, startLocalEngine } from '../../local/local-engine.ts';
 import { freePort, run } from '../support/child.ts';
 import { V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
 import { SUCCESS } from '../support/test-receiver.ts';
@@ -153,4 +155,192 @@ describe('npm start', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it.each([
+    [
+      'listen beyond loopback without credentials',
+      { HOST: '0.0.0.0' },
+      /^Cannot start the receiver: HOST=0\.0\.0\.0 lets other machines post, so WEBHOOK_CREDENTIALS is required\. Fix: /,
+    ],
+    [
+      'take a malformed source allowlist',
+      { ALLOWED_SOURCE_CIDRS: '10.0.0.0/8/9' },
+      /^Cannot start the receiver: ALLOWED_SOURCE_CIDRS is invalid: "10\.0\.0\.0\/8\/9" is not an IPv4 or IPv6 address or CIDR\. Fix: /,
+    ],
+  ])(
+    'refuses to %s, in one line on stderr, before taking a port',
+    async (_, env, reason) => {
+      // GIVEN free ports and an empty data folder
+      const dir = await mkdtemp(join(tmpdir(), 'receiver-refused-'));
+      const [port, dynamoPort] = [await freePort(), await freePort()];
+
+      // WHEN npm start runs with the setting
+      const started = run('npm', ['start'], {
+        ...env,
+        PORT: String(port),
+        DYNAMODB_PORT: String(dynamoPort),
+        DATA_DIR: dir,
+      });
+      const code = await started.closed();
+
+      // THEN it exits 1 with one line naming the setting, and holds nothing
+      try {
+        expect(code).toBe(1);
+        expect(started.errors()).toMatch(reason);
+        expect(started.errors().trimEnd().split('\n')).toHaveLength(1);
+        await expect(refused(port)).resolves.toBe(true);
+        await expect(refused(dynamoPort)).resolves.toBe(true);
+        await expect(stat(join(dir, 'receiver.pid'))).rejects.toThrow(/ENOENT/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
+  it('with credentials, listens on every interface while its engine stays on loopback', async () => {
+    // GIVEN the receiver started for OpenIM in Docker
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-everywhere-'));
+    const dynamoPort = await freePort();
+    const started = run('npm', ['start'], {
+      HOST: '0.0.0.0',
+      WEBHOOK_CREDENTIALS: 'openim:s3cret',
+      PORT: '0',
+      DYNAMODB_PORT: String(dynamoPort),
+      DATA_DIR: dir,
+    });
+    try {
+      const [, port] = await started.waitFor(/listening on http:\/\/0\.0\.0\.0:(\d+)/);
+      expect(started.output()).toContain(
+        `url: http://openim:PASSWORD@host.docker.internal:${port}`,
+      );
+
+      // WHEN OpenIM posts to an address of this machine other than loopback (if it has one)
+      const address =
+        Object.values(networkInterfaces())
+          .flat()
+          .find((i) => i?.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1';
+      const response = await fetch(`http://${address}:${port}/callbackAfterSendSingleMsgCommand`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json; charset=utf-8',
+          Authorization: `Basic ${Buffer.from('openim:s3cret').toString('base64')}`,
+        },
+        body: V38_EXAMPLE_BODY,
+      });
+
+      // THEN it is stored, and the engine cannot be reached on that address
+      expect(await response.json()).toEqual(SUCCESS);
+      if (address !== '127.0.0.1') await expect(refused(dynamoPort, address)).resolves.toBe(true);
+      await expect(refused(dynamoPort)).resolves.toBe(false);
+    } finally {
+      await started.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+describe('npm start under a supervisor', () => {
+  it('stops when only npm gets SIGTERM: answers and stores the request in flight, frees its ports and its data folder', async () => {
+    // GIVEN npm start in its own process group, as a supervisor or a terminal starts it
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-supervised-'));
+    const dynamoPort = await freePort();
+    const started = run('npm', ['start'], {
+      PORT: '0',
+      DYNAMODB_PORT: String(dynamoPort),
+      DATA_DIR: dir,
+    });
+    const npmPid = started.child.pid as number;
+    let receiverPid = 0;
+    try {
+      const [, url] = await started.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const port = Number(new URL(url as string).port);
+      // npm runs `sh -c "node local/start.ts"`: the receiver is npm's grandchild.
+      receiverPid = Number(await readFile(join(dir, 'receiver.pid'), 'utf8'));
+      expect(receiverPid).not.toBe(npmPid);
+
+      // AND a request in flight: its headers and part of its body are sent
+      const body = Buffer.from(V38_EXAMPLE_BODY);
+      const socket = connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString();
+      });
+      const answered = once(socket, 'close');
+      socket.write(
+        'POST /callbackAfterSendSingleMsgCommand HTTP/1.1\r\nHost: receiver\r\n' +
+          `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      socket.write(body.subarray(0, 100));
+
+      // WHEN the supervisor sends SIGTERM to npm's process alone (kill -TERM <npm pid>)
+      process.kill(npmPid, 'SIGTERM');
+      await started.exitCode();
+      // ... and the rest of the body arrives while the receiver is stopping
+      await eventually(() => started.output().includes('finishing requests in flight'));
+      socket.write(body.subarray(100));
+      await answered;
+
+      // THEN the request was answered with success
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual(SUCCESS);
+
+      // AND the receiver exits, its ports are free and its data folder is released
+      await eventually(() => !isRunning(receiverPid));
+      expect(started.output()).toContain('Stopped; every accepted message is stored.');
+      await expect(refused(port)).resolves.toBe(true);
+      await expect(refused(dynamoPort)).resolves.toBe(true);
+      await expect(canListen(port)).resolves.toBe(true);
+      await expect(canListen(dynamoPort)).resolves.toBe(true);
+      await expect(stat(join(dir, 'receiver.pid'))).rejects.toThrow(/ENOENT/);
+
+      // AND the message is in the data folder it left
+      const engine = await startLocalEngine({ dataDir: dir });
+      try {
+        const { Item } = await engine.client.send(
+          new GetItemCommand({
+            TableName: 'openim-messages',
+            Key: { serverMsgID: { S: SERVER_MSG_ID } },
+          }),
+        );
+        expect(Item && unmarshall(Item)).toMatchObject(JSON.parse(V38_EXAMPLE_BODY));
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      if (receiverPid > 0 && isRunning(receiverPid)) process.kill(receiverPid, 'SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+/** Resolves once `condition` holds, or rejects after `timeoutMs`. */
+async function eventually(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`still false after ${timeoutMs} ms: ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Whether `port` can be bound on 127.0.0.1 again. */
+async function canListen(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Whether a TCP connection to `host:port` is refused (nothing listens there). */
+function refused(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}

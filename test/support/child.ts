@@ -8,10 +8,16 @@ export interface Running {
   readonly child: ChildProcess;
   /** stdout and stderr so far. */
   output(): string;
+  /** stdout alone so far. */
+  stdout(): string;
+  /** stderr alone so far. */
+  errors(): string;
   /** Resolves with the first match of `pattern` in the output, or rejects after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code once the command ends by itself. */
   exitCode(): Promise<number | null>;
+  /** Resolves with the exit code once the command has ended and its output is all read. */
+  closed(): Promise<number | null>;
   /** Sends `signal` to the whole process group, as Ctrl-C does, and resolves once it exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -26,6 +32,8 @@ export function run(command: string, args: string[], env: Record<string, string>
     detached: true,
   });
   let text = '';
+  let printed = '';
+  let errors = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
     text += chunk.toString();
@@ -33,10 +41,19 @@ export function run(command: string, args: string[], env: Record<string, string>
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
   const exited = once(child, 'exit');
+  const closed = once(child, 'close');
   return {
     child,
     output: () => text,
+    stdout: () => printed,
+    errors: () => errors,
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -64,6 +81,7 @@ export function run(command: string, args: string[], env: Record<string, string>
       });
     },
     exitCode: () => exited.then(([code]) => code as number | null),
+    closed: () => closed.then(([code]) => code as number | null),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
         process.kill(-child.pid, signal);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTable } from '../../tools/cli-output.ts';
+import { main as records } from '../../tools/records.ts';
+import { main as stats } from '../../tools/stats.ts';
 import { freePort, type Running, run } from '../support/child.ts';
 import {
   encodeBody,
@@ -11,6 +13,7 @@ import {
   sampleMessage,
 } from '../support/openim-wire.ts';
 import { inParallel } from '../support/send.ts';
+import { runMain } from '../support/tool-main.ts';
 
 const DAY_MS = 86_400_000;
 const FIRST_DAY = Date.UTC(2025, 4, 5);
@@ -59,15 +62,15 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Runs a tool to its end and returns its JSON Lines and its stderr. */
+/** Runs a tool as a user does (`npm run -s`), to its end, and returns its JSON Lines and output. */
 async function tool(script: string, args: string[]) {
   const running = run('npm', ['run', '--silent', script, '--', ...args], env);
-  const code = await running.exitCode();
+  const code = await running.closed();
   const lines = running.output().split('\n');
   const json = lines
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { code, json, text: running.output() };
+  return { code, json, text: running.output(), stdout: running.stdout() };
 }
 
 /** The day (UTC) of a time. */
@@ -124,6 +127,24 @@ describe('npm run stats', () => {
   }, 60_000);
 });
 
+describe('stats through main', () => {
+  it('prints a table on a terminal, and progress on stderr', async () => {
+    // GIVEN a day of 600 messages
+    const day = dayOf(FIRST_DAY);
+
+    // WHEN stats runs on a terminal
+    const result = await runMain(stats, ['--from', day], { env, tty: true });
+
+    // THEN a table, no JSON, and the progress line
+    expect(result.code).toBe(0);
+    expect(result.json).toEqual([]);
+    const [header, row] = result.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^day\s+messages\s+senders\s+receivers\s+conversations$/);
+    expect(row).toMatch(new RegExp(`^${day}\\s+600\\s+\\d+\\s+\\d+\\s+\\d+$`));
+    expect(result.stderr).toContain('[day 1 of 1]');
+  });
+});
+
 describe('npm run records', () => {
   const ids = (items: Record<string, unknown>[]) => items.map((item) => item.serverMsgID);
   const inSendOrder = (filter: (m: OpenImMessage) => boolean) =>
@@ -132,7 +153,7 @@ describe('npm run records', () => {
       .map(({ message }) => message.serverMsgID);
 
   it('lists a conversation in send order, whoever sent each message', async () => {
-    const result = await tool('records', ['conversation', 'user_8', 'user_1', '--json']);
+    const result = await runMain(records, ['conversation', 'user_8', 'user_1', '--json'], { env });
     const pair = (m: OpenImMessage) =>
       [m.sendID, m.recvID].sort().join() === ['user_1', 'user_8'].sort().join();
     expect(result.code).toBe(0);
@@ -141,15 +162,15 @@ describe('npm run records', () => {
   }, 60_000);
 
   it('lists what a user sent and what a user received, in send order', async () => {
-    const sent = await tool('records', ['sent', 'user_3', '--json']);
-    const received = await tool('records', ['received', 'user_4', '--json']);
+    const sent = await runMain(records, ['sent', 'user_3'], { env });
+    const received = await runMain(records, ['received', 'user_4'], { env });
     expect(ids(sent.json)).toEqual(inSendOrder((m) => m.sendID === 'user_3'));
     expect(ids(received.json)).toEqual(inSendOrder((m) => m.recvID === 'user_4'));
   }, 60_000);
 
   it('narrows a user query to days', async () => {
     const day = dayOf(FIRST_DAY + 2 * DAY_MS);
-    const result = await tool('records', ['sent', 'user_3', '--from', day, '--to', day, '--json']);
+    const result = await runMain(records, ['sent', 'user_3', '--from', day, '--to', day], { env });
     const onDay = SENT.filter(
       ({ message, sentAt }) => message.sendID === 'user_3' && dayOf(sentAt) === day,
     );
@@ -158,7 +179,7 @@ describe('npm run records', () => {
 
   it('finds one message with every field', async () => {
     const { message } = SENT[42] as (typeof SENT)[number];
-    const result = await tool('records', ['message', message.serverMsgID, '--json']);
+    const result = await runMain(records, ['message', message.serverMsgID, '--json'], { env });
     expect(result.json).toHaveLength(1);
     expect(result.json[0]).toMatchObject(JSON.parse(encodeBody(message, 'v3.8.1')));
   }, 60_000);
@@ -177,12 +198,49 @@ describe('npm run records', () => {
     );
     expect(result.json).toHaveLength(SENT.length);
     expect(result.text).toMatch(/2025-05-05: 600 message\(s\)\s+\[day 1 of 5\]/);
+    // npm run -s keeps npm's banner out of stdout, so `> file.jsonl` holds records only.
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .every((line) => line.startsWith('{')),
+    ).toBe(true);
   }, 60_000);
 
+  it('prints a table on a terminal, with the text of each message', async () => {
+    const result = await runMain(records, ['sent', 'user_3'], { env, tty: true });
+
+    expect(result.code).toBe(0);
+    expect(result.json).toEqual([]);
+    expect(result.stdout.split('\n')[0]).toMatch(
+      /^sent \(UTC\)\s+from\s+to\s+type\s+serverMsgID\s+content$/,
+    );
+    expect(result.stdout).toContain('user_3');
+    expect(result.stdout).toContain('hi #');
+    expect(result.stderr).toMatch(/\d+ message\(s\)\n$/);
+  });
+
+  it('refuses an unknown option or command with the usage', async () => {
+    const option = await runMain(records, ['sent', 'user_3', '--form', '2025-05-05'], { env });
+    const command = await runMain(records, ['sender', 'user_3'], { env });
+
+    expect(option.code).toBe(1);
+    expect(option.stderr).toContain("Unknown option '--form'");
+    expect(option.stderr).toContain('usage: npm run -s records');
+    expect(command.code).toBe(1);
+    expect(command.stderr).toContain('unknown command "sender"');
+  });
+
   it('refuses a bad date, naming the option', async () => {
-    const result = await tool('records', ['export', '--from', '05/05/2025', '--to', '2025-05-06']);
+    const result = await runMain(
+      records,
+      ['export', '--from', '05/05/2025', '--to', '2025-05-06'],
+      {
+        env,
+      },
+    );
     expect(result.code).toBe(1);
-    expect(result.text).toContain('--from must be a date like 2025-05-09, not "05/05/2025"');
+    expect(result.stderr).toContain('--from must be a date like 2025-05-09, not "05/05/2025"');
   }, 60_000);
 });
 

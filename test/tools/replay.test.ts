@@ -1,11 +1,23 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSpoolFallback } from '../../lambda/message-fallback.ts';
+import type { MessageRecord } from '../../lambda/message-record.ts';
+import { regionOfQueueUrl, main as replay } from '../../tools/replay.ts';
 import { freePort, run } from '../support/child.ts';
 import { sampleMessage } from '../support/openim-wire.ts';
-import { keptSingleOf } from '../support/records.ts';
+import { keptSingleOf, singleRecordOf as recordOf } from '../support/records.ts';
+import { startTestReceiver, type TestReceiver } from '../support/test-receiver.ts';
+import { runMain } from '../support/tool-main.ts';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -86,4 +98,143 @@ describe('npm run replay (local)', () => {
     );
     expect(await readdir(join(dataDir, 'fallback'))).toHaveLength(1);
   }, 60_000);
+});
+
+// SQS and CloudFormation have no engine offline, so they are mocked; the table is the real engine.
+describe('npm run replay after cdk destroy: the retained queue into the retained table', () => {
+  const QUEUE_URL =
+    'https://sqs.eu-west-1.amazonaws.com/123456789012/OpenImCallbackReceiver-Fallback';
+  let receiver: TestReceiver;
+  beforeAll(async () => {
+    receiver = await startTestReceiver();
+  });
+  afterAll(() => receiver.close());
+
+  /** A queue holding `records`, the stack (if any), and the clients each region is asked for. */
+  function aws(records: MessageRecord[]) {
+    const config = { region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 's' } };
+    const sqsClient = new SQSClient(config);
+    const cloudFormationClient = new CloudFormationClient(config);
+    const sqs = mockClient(sqsClient);
+    const cloudFormation = mockClient(cloudFormationClient);
+    sqs
+      .on(GetQueueAttributesCommand)
+      .resolves({ Attributes: { ApproximateNumberOfMessages: String(records.length) } });
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: records.map((record, i) => ({
+          MessageId: `m${i}`,
+          ReceiptHandle: `r${i}`,
+          Body: JSON.stringify(record),
+        })),
+      })
+      .resolves({ Messages: [] });
+    const regions: (string | undefined)[] = [];
+    const clients = (region: string | undefined) => {
+      regions.push(region);
+      return {
+        cloudFormation: cloudFormationClient,
+        dynamoDB: receiver.engine.client,
+        sqs: sqsClient,
+      };
+    };
+    return { sqs, cloudFormation, clients, regions };
+  }
+
+  it("drains --queue-url into --table without the stack, in the queue URL's region", async () => {
+    // GIVEN a retained queue holding two records, one of which is already in the table
+    const [a, b] = [recordOf(90_001), recordOf(90_002)];
+    await receiver.store.insertMessage(a);
+    const { sqs, cloudFormation, clients, regions } = aws([a, b]);
+
+    // WHEN
+    const result = await runMain(
+      replay,
+      [
+        '--queue-url',
+        QUEUE_URL,
+        '--table',
+        receiver.tables.messages,
+        '--seq-table',
+        receiver.tables.seqs,
+      ],
+      { clients },
+    );
+
+    // THEN both are in the table once, each message is deleted once stored, and no stack was asked
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `Replaying 2 message(s) from ${QUEUE_URL} into ${receiver.tables.messages}`,
+    );
+    expect(result.stderr).toContain('2/2 replayed');
+    expect(result.stderr).toContain('Done: 1 stored, 1 were already in the table.');
+    expect(await receiver.item(b.serverMsgID)).toEqual(b);
+    expect(
+      sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle),
+    ).toEqual(['r0', 'r1']);
+    expect(cloudFormation.calls()).toHaveLength(0);
+    expect(new Set(regions)).toEqual(new Set(['eu-west-1']));
+  });
+
+  it('with --stack, reads the stack once for both the queue and the table', async () => {
+    const record = recordOf(90_003);
+    const { cloudFormation, clients } = aws([record]);
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'S',
+          CreationTime: new Date(0),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [
+            { OutputKey: 'FallbackQueueUrl', OutputValue: QUEUE_URL },
+            { OutputKey: 'TableName', OutputValue: receiver.tables.messages },
+            { OutputKey: 'SeqTableName', OutputValue: receiver.tables.seqs },
+          ],
+        },
+      ],
+    });
+
+    const result = await runMain(replay, ['--stack', 'S'], { clients });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('Done: 1 stored, 0 were already in the table.');
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(1);
+    expect(await receiver.item(record.serverMsgID)).toEqual(record);
+  });
+
+  it('once the stack is gone, says how to replay without it', async () => {
+    const { cloudFormation, sqs, clients } = aws([recordOf(90_004)]);
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(
+        Object.assign(new Error('Stack with id S does not exist'), { name: 'ValidationError' }),
+      );
+
+    const result = await runMain(replay, ['--stack', 'S'], { clients });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('npm run replay -- --queue-url URL --table NAME');
+    expect(result.stderr).toContain('What was not replayed is still in the fallback.');
+    expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('refuses --queue-url without the tables its records go to', async () => {
+    const { sqs, clients } = aws([recordOf(90_005)]);
+
+    const result = await runMain(replay, ['--queue-url', QUEUE_URL], { clients });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      '--queue-url needs the tables its records go to. Fix: add --table NAME --seq-table NAME',
+    );
+    expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('finds the region in every form of queue URL', () => {
+    expect(regionOfQueueUrl(QUEUE_URL)).toBe('eu-west-1');
+    expect(regionOfQueueUrl('https://sqs.cn-north-1.amazonaws.com.cn/1/q')).toBe('cn-north-1');
+    expect(regionOfQueueUrl('https://eu-west-1.queue.amazonaws.com/1/q')).toBe('eu-west-1');
+    expect(regionOfQueueUrl('http://127.0.0.1:9324/000000000000/q')).toBeUndefined();
+  });
 });

@@ -9,14 +9,16 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { STACK_OUTPUTS } from '../../infra/stack-outputs.ts';
+import { webhooksYaml } from '../../lambda/callbacks.ts';
+import { parseWebhookSecret } from '../../lambda/secret-credentials.ts';
 import {
   main,
-  parseSecretString,
   urlWithCredentials,
   type WebhookUrlClients,
-  webhooksYaml,
+  webhookCredentials,
 } from '../../tools/webhook-url.ts';
 
 const STACK = 'OpenImCallbackReceiver';
@@ -107,10 +109,10 @@ describe('urlWithCredentials', () => {
   });
 });
 
-describe('parseSecretString', () => {
+describe('webhookCredentials', () => {
   it('reads the user and password', () => {
     // GIVEN / WHEN
-    const credentials = parseSecretString(
+    const credentials = webhookCredentials(
       JSON.stringify({ username: 'openim', password: PASSWORD }),
       SECRET_ARN,
     );
@@ -126,7 +128,7 @@ describe('parseSecretString', () => {
     ['a number', JSON.stringify({ username: 'openim', password: 42 })],
   ])('refuses %s without quoting the secret, naming the fix', (_, secretString) => {
     // WHEN
-    const parse = () => parseSecretString(secretString, SECRET_ARN);
+    const parse = () => webhookCredentials(secretString, SECRET_ARN);
 
     // THEN
     expect(parse).toThrow(/Fix: aws secretsmanager put-secret-value/);
@@ -136,6 +138,42 @@ describe('parseSecretString', () => {
       expect(String(error)).not.toContain(PASSWORD);
       expect(String(error)).not.toContain('42');
     }
+  });
+
+  it("accepts and refuses exactly what the function's own parser does", () => {
+    const REFUSAL =
+      `ToolError: Secret ${SECRET_ARN} must be JSON with non-empty "username" and "password". ` +
+      `Fix: aws secretsmanager put-secret-value --secret-id ${SECRET_ARN} ` +
+      `--secret-string '{"username":"openim","password":"NEW"}'`;
+    // GIVEN any secret string: JSON objects with or without the two fields, and anything else
+    const field = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant(undefined));
+    const secretString = fc.oneof(
+      fc
+        .record({ username: field, password: field }, { requiredKeys: [] })
+        .map((value) => JSON.stringify(value)),
+      fc.string(),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+    );
+
+    fc.assert(
+      fc.property(secretString, (text) => {
+        // WHEN the tool and the function read it
+        const read = (parse: () => unknown) => {
+          try {
+            return { ok: parse() };
+          } catch (error) {
+            return { refused: String(error) };
+          }
+        };
+        const tool = read(() => webhookCredentials(text, SECRET_ARN));
+        const lambda = read(() => parseWebhookSecret(text, SECRET_ARN));
+
+        // THEN they agree, and a refusal is always the same words: it never quotes the value
+        expect('ok' in tool).toBe('ok' in lambda);
+        if ('ok' in tool) expect(tool.ok).toEqual(lambda.ok);
+        else expect(tool.refused).toBe(REFUSAL);
+      }),
+    );
   });
 });
 
@@ -160,9 +198,9 @@ describe('npm run webhook-url', () => {
     expect(stdout).toBe(
       [
         `url: https://openim:${PASSWORD}@abc123defg.execute-api.eu-west-1.amazonaws.com`,
-        'afterSendSingleMsg:',
-        '  enable: true',
-        '  timeout: 5',
+        ...['afterSendSingleMsg', 'afterSendGroupMsg', 'afterMsgSaveDB', 'afterRevokeMsg'].flatMap(
+          (key) => [`${key}:`, '  enable: true', '  timeout: 5'],
+        ),
         '',
       ].join('\n'),
     );
@@ -275,7 +313,7 @@ describe('npm run webhook-url', () => {
     // THEN
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toContain(`Secret ${SECRET_ARN} is not JSON`);
+    expect(stderr).toContain(`Secret ${SECRET_ARN} must be JSON`);
     expect(stderr).not.toContain(PASSWORD);
   });
 

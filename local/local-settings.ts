@@ -1,0 +1,167 @@
+/**
+ * Local mode's settings: the one place that names each environment variable of `npm start`, the
+ * console and the tools, holds its default, and checks it. A wrong value fails with one line that
+ * names the variable and the fix.
+ */
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseSourceAllowlist } from '../lambda/source-allowlist.ts';
+import { type Credentials, parseCredentials } from '../lambda/webhook-auth.ts';
+
+/** The environment variables of local mode, by what they set. */
+export const LOCAL_ENV = {
+  host: 'HOST',
+  port: 'PORT',
+  dynamoPort: 'DYNAMODB_PORT',
+  consolePort: 'CONSOLE_PORT',
+  dataDir: 'DATA_DIR',
+  tableName: 'TABLE_NAME',
+  credentials: 'WEBHOOK_CREDENTIALS',
+  allowedSources: 'ALLOWED_SOURCE_CIDRS',
+} as const;
+
+/** What each setting is when its variable is unset or empty. */
+export const LOCAL_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 3000,
+  dynamoPort: 8000,
+  consolePort: 8001,
+  dataDir: '.data',
+  tableName: 'openim-messages',
+} as const;
+
+/** Where the embedded engine and the console listen, whatever `HOST` says: they check nobody. */
+export const ENGINE_HOST = '127.0.0.1';
+
+/** Environment variables, as `process.env` holds them. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A local setting that is wrong; the message names the variable and the fix, on one line. */
+export class LocalSettingError extends Error {
+  override readonly name = 'LocalSettingError';
+}
+
+/** A variable's value; empty counts as unset, as in a shell's `VAR= npm start`. */
+function read(env: Environment, name: string): string | undefined {
+  return env[name] || undefined;
+}
+
+/** A port from `name`, or `fallback` when unset; 0 picks a free port. */
+function port(env: Environment, name: string, fallback: number): number {
+  const text = read(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65_535) {
+    throw new LocalSettingError(`${name} must be a port number from 0 to 65535, not "${text}"`);
+  }
+  return value;
+}
+
+/** The embedded engine's port (`DYNAMODB_PORT`). */
+export function localDynamoPort(env: Environment = process.env): number {
+  return port(env, LOCAL_ENV.dynamoPort, LOCAL_DEFAULTS.dynamoPort);
+}
+
+/** The embedded engine's endpoint, as `npm start` serves it and the tools reach it. */
+export function localEngineEndpoint(env: Environment = process.env): string {
+  return `http://${ENGINE_HOST}:${localDynamoPort(env)}`;
+}
+
+/** The messages table's name (`TABLE_NAME`). */
+export function localTableName(env: Environment = process.env): string {
+  return read(env, LOCAL_ENV.tableName) ?? LOCAL_DEFAULTS.tableName;
+}
+
+/** The data folder (`DATA_DIR`), as an absolute path. */
+export function localDataDir(env: Environment = process.env): string {
+  return resolve(read(env, LOCAL_ENV.dataDir) ?? LOCAL_DEFAULTS.dataDir);
+}
+
+/** The fallback spool inside a data folder, where the receiver keeps what the table refused. */
+export function spoolDirOf(dataDir: string): string {
+  return join(dataDir, 'fallback');
+}
+
+/** `npm run console`'s port (`CONSOLE_PORT`). */
+export function localConsolePort(env: Environment = process.env): number {
+  return port(env, LOCAL_ENV.consolePort, LOCAL_DEFAULTS.consolePort);
+}
+
+/** Whether `host` only takes connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const address = host.replace(/^::ffff:/i, '');
+  return (
+    host === 'localhost' || (isIP(address) === 4 && address.startsWith('127.')) || host === '::1'
+  );
+}
+
+/** Whether `host` is a wildcard: every interface of this machine. */
+export function isEveryInterface(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/** Everything `npm start` needs, checked. */
+export interface ReceiverSettings {
+  /** The address the HTTP server listens on. */
+  readonly host: string;
+  readonly port: number;
+  readonly dynamoPort: number;
+  readonly dataDir: string;
+  readonly spoolDir: string;
+  readonly tableName: string;
+  /** The credentials OpenIM must present; `undefined` runs open, on loopback only. */
+  readonly credentials: Credentials | undefined;
+}
+
+/** The listening address (`HOST`): an IP address, or `localhost`. */
+function host(env: Environment): string {
+  const text = read(env, LOCAL_ENV.host) ?? LOCAL_DEFAULTS.host;
+  if (text === 'localhost' || isIP(text) !== 0) return text;
+  throw new LocalSettingError(
+    `${LOCAL_ENV.host} is "${text}", but it must be the IP address to listen on: ` +
+      `${LOCAL_DEFAULTS.host} (the default: this machine only) or 0.0.0.0 (every interface). ` +
+      `Fix: unset ${LOCAL_ENV.host}, or set ${LOCAL_ENV.host}=0.0.0.0 with ${LOCAL_ENV.credentials}`,
+  );
+}
+
+/** Reads and checks every setting of `npm start`; throws {@link LocalSettingError} with the fix. */
+export function readReceiverSettings(env: Environment = process.env): ReceiverSettings {
+  const listenOn = host(env);
+  const credentialsText = read(env, LOCAL_ENV.credentials);
+  let credentials: Credentials | undefined;
+  try {
+    credentials = credentialsText === undefined ? undefined : parseCredentials(credentialsText);
+  } catch (error) {
+    // The message describes the form, never the value: it may hold a password.
+    throw new LocalSettingError(`${LOCAL_ENV.credentials} is invalid: ${(error as Error).message}`);
+  }
+  if (credentials === undefined && !isLoopback(listenOn)) {
+    throw new LocalSettingError(
+      `${LOCAL_ENV.host}=${listenOn} lets other machines post, so ${LOCAL_ENV.credentials} is ` +
+        `required. Fix: set ${LOCAL_ENV.credentials}=user:password too (OpenIM's url is then ` +
+        `http://user:password@ADDRESS:PORT), or unset ${LOCAL_ENV.host} to listen on ` +
+        `${LOCAL_DEFAULTS.host} only`,
+    );
+  }
+  const allowed = read(env, LOCAL_ENV.allowedSources);
+  if (allowed !== undefined) {
+    try {
+      parseSourceAllowlist(allowed);
+    } catch (error) {
+      throw new LocalSettingError(
+        `${LOCAL_ENV.allowedSources} is invalid: ${(error as Error).message}. Fix: ` +
+          `comma-separated addresses or CIDRs, e.g. ${LOCAL_ENV.allowedSources}=172.17.0.0/16,127.0.0.1`,
+      );
+    }
+  }
+  const dataDir = localDataDir(env);
+  return {
+    host: listenOn,
+    port: port(env, LOCAL_ENV.port, LOCAL_DEFAULTS.port),
+    dynamoPort: localDynamoPort(env),
+    dataDir,
+    spoolDir: spoolDirOf(dataDir),
+    tableName: localTableName(env),
+    credentials,
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * What `npm start` prints once it listens: where, with which access rule, and the `webhooks.yml`
+ * lines that reach it, from OpenIM on this machine or in a container.
+ */
+import { CALLBACKS, webhooksYaml } from '../lambda/callbacks.ts';
+import type { ArchiveTableNames } from '../lambda/table-schema.ts';
+import { isEveryInterface, isLoopback } from './local-settings.ts';
+
+/** The name Docker gives the host machine inside a container (Linux needs `--add-host`). */
+export const DOCKER_HOST_NAME = 'host.docker.internal';
+
+/** What the banner reports. */
+export interface BannerFacts {
+  /** The address listened on, as `HOST` set it. */
+  readonly host: string;
+  /** The port actually bound. */
+  readonly port: number;
+  /** The user OpenIM must present, or `undefined` when no credentials are checked. */
+  readonly username: string | undefined;
+  readonly engineEndpoint: string;
+  readonly tables: ArchiveTableNames;
+  readonly dataDir: string;
+  readonly spoolDir: string;
+  /** Records waiting in the spool. */
+  readonly waiting: number;
+}
+
+/** `host:port` for a URL, with an IPv6 address in brackets. */
+function authority(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The URL OpenIM should post to; a wildcard address is no destination, so Docker's name for us. */
+export function openImUrl({ host, port, username }: BannerFacts): string {
+  const target = isEveryInterface(host) ? DOCKER_HOST_NAME : host;
+  const userinfo = username ? `${encodeURIComponent(username)}:PASSWORD@` : '';
+  return `http://${userinfo}${authority(target, port)}`;
+}
+
+/** The banner `npm start` prints once it listens. */
+export function startBanner(facts: BannerFacts): string {
+  const { host, port, username, waiting } = facts;
+  const where = isEveryInterface(host) ? ' (every interface of this machine)' : '';
+  const access = username
+    ? `Basic credentials required (WEBHOOK_CREDENTIALS, user "${username}")`
+    : 'OPEN: no credentials are checked (set WEBHOOK_CREDENTIALS=user:password to require them)';
+  const backlog = waiting
+    ? `\n  fallback: ${waiting} message(s) wait in ${facts.spoolDir}; store them with: npm run replay\n`
+    : '';
+  const reach = isLoopback(host)
+    ? ''
+    : isEveryInterface(host)
+      ? `
+That url is for OpenIM in Docker on this machine (on Linux, run its container with
+--add-host=${DOCKER_HOST_NAME}:host-gateway), or use the docker bridge address
+(often 172.17.0.1) instead of ${DOCKER_HOST_NAME}. From another machine, use this one's address.
+`
+      : '';
+  return `
+OpenIM callback receiver listening on http://${authority(host, port)}${where}
+  storage: DynamoDB-compatible engine at ${facts.engineEndpoint}, tables "${facts.tables.messages}" and "${facts.tables.seqs}", data in ${facts.dataDir}
+  stores:  ${CALLBACKS.map((c) => `${c.webhooksKey}: ${c.summary}`).join('\n           ')}
+  access:  ${access}${backlog}
+
+Point OpenIM at it in config/webhooks.yml${username ? ' (PASSWORD: the one in WEBHOOK_CREDENTIALS)' : ''}:
+
+${webhooksYaml(openImUrl(facts)).replace(/^(?=.)/gm, '  ')}${reach}
+Browse the records with: npm run console
+Stop with Ctrl-C; requests in flight are answered and stored first.
+`;
+}

@@ -3,12 +3,16 @@
  * `--table`. Queries only; it never scans the table. (`-s` keeps npm's banner out of a redirect.)
  *
  *   records conversation USER_A USER_B [--from DATE] [--to DATE]
+ *   records group GROUP_ID [--from DATE] [--to DATE]
  *   records sent USER [--from DATE] [--to DATE]
  *   records received USER [--from DATE] [--to DATE]
  *   records message SERVER_MSG_ID
+ *   records seq CONVERSATION_ID SEQ
+ *   records gaps CONVERSATION_ID
  *   records export --from DATE --to DATE > messages.jsonl
  *
- * A table on a terminal; JSON Lines (one stored record per line) when piped or with `--json`.
+ * A table on a terminal; JSON Lines (one stored record, or one gap, per line) when piped or with
+ * `--json`.
  */
 import { parseArgs } from 'node:util';
 import { formatTable, type MainOptions, type Output, parseDay, wantsJson } from './cli-output.ts';
@@ -16,10 +20,14 @@ import {
   conversationMessages,
   dayMessages,
   daysBetween,
+  findBySeq,
   findMessage,
+  groupMessages,
   receivedMessages,
+  type SeqGap,
   type StoredMessage,
   sentMessages,
+  seqGaps,
   type TimeWindow,
 } from './message-queries.ts';
 import {
@@ -34,12 +42,24 @@ import { describeFailure } from './tool-failure.ts';
 /** What `records --help` prints. */
 export const USAGE = `usage: npm run -s records -- <command> [options]
   conversation USER_A USER_B   a one-to-one conversation, in send order
+  group GROUP_ID               a group's messages, in send order
   sent USER                    what USER sent, in send order
-  received USER                what USER received, in send order
+  received USER                what USER received in one-to-one chats, in send order
   message SERVER_MSG_ID        one message
+  seq CONVERSATION_ID SEQ      the message with that seq, and its revoke if there was one
+                               (a revoke of a message never received shows alone)
+  gaps CONVERSATION_ID         the seq ranges never received, from 1 to the highest received
   export --from DATE --to DATE every message sent in those days (UTC), as JSON Lines
 options: --from DATE --to DATE (YYYY-MM-DD, UTC, both included), --json,
-         --stack NAME | --table NAME [--region R] (default: the local receiver's engine)`;
+         --stack NAME | --table NAME --seq-table NAME [--region R]
+         (default: the local receiver's engine)
+
+gaps: seqs come only from OpenIM's afterMsgSaveDB callback, and OpenIM numbers more than the
+messages it sends there: notifications (a group's member and info changes, the revoke notice
+itself) and the content types filtered by deniedTypes take seqs too. So a gap means "not
+received", not "lost". To check one, ask OpenIM for those seqs of the conversation
+(POST /msg/pull_msg_by_seq with an admin token, the conversationID and the range in seqRanges):
+if they are messages this receiver should have, they were lost on the way.`;
 
 /** The readable content of a message: the text of a text message, or its raw content. */
 function preview(message: StoredMessage): string {
@@ -68,7 +88,7 @@ async function print(
       rows.push([
         new Date(Number(message.sentAt)).toISOString(),
         message.sendID,
-        message.recvID,
+        message.recvID ?? message.groupID,
         message.contentType,
         message.serverMsgID,
         preview(message),
@@ -97,10 +117,35 @@ async function* exportDays(
   }
 }
 
+/** Prints gaps as they are found: JSON Lines, or a table once all are read. */
+async function printGaps(
+  gaps: AsyncIterable<SeqGap>,
+  json: boolean,
+  stdout: Output,
+): Promise<number> {
+  let count = 0;
+  const rows: unknown[][] = [];
+  for await (const gap of gaps) {
+    count += 1;
+    if (json) stdout.write(`${JSON.stringify(gap)}\n`);
+    else rows.push([gap.conversationID, gap.fromSeq, gap.toSeq, gap.toSeq - gap.fromSeq + 1]);
+  }
+  if (!json) {
+    stdout.write(formatTable(['conversationID', 'fromSeq', 'toSeq', 'seqs not received'], rows));
+  }
+  return count;
+}
+
+/** A seq as a whole number, or an error naming it. */
+function seqOf(text: string): number {
+  if (!/^\d{1,10}$/.test(text)) throw new Error(`SEQ must be a whole number, not "${text}"`);
+  return Number(text);
+}
+
 /** What the credentials need, for an access-denied explanation. */
 const PERMISSIONS =
-  'dynamodb:Query and dynamodb:GetItem on the table and its indexes (with --stack, also ' +
-  'cloudformation:DescribeStacks on the stack)';
+  'dynamodb:Query, dynamodb:GetItem and dynamodb:BatchGetItem on the tables and the indexes ' +
+  '(with --stack, also cloudformation:DescribeStacks on the stack)';
 
 /** Runs the command with `argv` (without node and the script) and resolves with the exit code. */
 export async function main(
@@ -158,6 +203,9 @@ export async function main(
           stdout,
         );
         break;
+      case 'group':
+        found = await print(groupMessages(target, need(first, 'a group ID'), window), json, stdout);
+        break;
       case 'sent':
         found = await print(sentMessages(target, need(first, 'a user ID'), window), json, stdout);
         break;
@@ -178,6 +226,47 @@ export async function main(
           stdout,
         );
         break;
+      }
+      case 'seq': {
+        const conversationID = need(first, 'a conversation ID and a seq');
+        const { entry, message } = await findBySeq(
+          target,
+          conversationID,
+          seqOf(need(second, 'a conversation ID and a seq')),
+        );
+        if (json && entry) stdout.write(`${JSON.stringify({ ...entry, message })}\n`);
+        else if (entry) {
+          stdout.write(
+            formatTable(
+              ['conversationID', 'seq', 'serverMsgID', 'revokedBy', 'revoked at (UTC)'],
+              [
+                [
+                  entry.conversationID,
+                  entry.seq,
+                  entry.serverMsgID ?? '(never received)',
+                  entry.revokedBy ?? '',
+                  entry.revokedAt === undefined ? '' : new Date(entry.revokedAt).toISOString(),
+                ],
+              ],
+            ),
+          );
+          if (message)
+            await print(
+              (async function* () {
+                yield message;
+              })(),
+              false,
+              stdout,
+            );
+        }
+        found = message ? 1 : 0;
+        break;
+      }
+      case 'gaps': {
+        const conversationID = need(first, 'a conversation ID');
+        const gaps = await printGaps(seqGaps(target, conversationID), json, stdout);
+        stderr.write(`${gaps} gap(s) in ${conversationID}; see --help for what a gap means\n`);
+        return 0;
       }
       case 'export': {
         if (!from || !to) throw new Error('export needs --from DATE and --to DATE');

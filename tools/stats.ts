@@ -1,5 +1,5 @@
 /**
- * `npm run -s stats -- --from DATE --to DATE`: messages, distinct senders, receivers and
+ * `npm run -s stats -- --from DATE --to DATE`: one-to-one and group messages, distinct senders, receivers,
  * conversations per UTC day, locally by default or in AWS with `--stack` or `--table`. Progress
  * goes to stderr; a table on a terminal, JSON Lines when piped or with `--json`.
  */
@@ -67,8 +67,24 @@ export async function main(
     if (!json) {
       stdout.write(
         formatTable(
-          ['day', 'messages', 'senders', 'receivers', 'conversations'],
-          days.map((d) => [d.day, d.messages, d.senders, d.receivers, d.conversations]),
+          [
+            'day',
+            'messages',
+            'group messages',
+            'senders',
+            'receivers',
+            'conversations',
+            'active groups',
+          ],
+          days.map((d) => [
+            d.day,
+            d.messages,
+            d.groupMessages,
+            d.senders,
+            d.receivers,
+            d.conversations,
+            d.activeGroups,
+          ]),
         ),
       );
     }

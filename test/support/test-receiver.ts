@@ -14,7 +14,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type ArchiveStore, createDynamoArchiveStore } from '../../lambda/archive-store.ts';
 import { createHandler, type ReceiverHandler } from '../../lambda/receiver.ts';
-import type { ArchiveTableNames } from '../../lambda/table-schema.ts';
+import { type ArchiveTableNames, localTableNames } from '../../lambda/table-schema.ts';
 import { type RouteKey, toHttpApiEvent } from '../../local/http-api-event.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import {
@@ -42,10 +42,12 @@ export interface TestReceiver {
   close(): Promise<void>;
 }
 
-/** Fresh table names, so tests sharing an engine never see each other's items. */
+/**
+ * Fresh table names, so tests sharing an engine never see each other's items; named as local mode
+ * names them, so the tools find both from `TABLE_NAME`.
+ */
 export function freshTableNames(): ArchiveTableNames {
-  const id = randomUUID();
-  return { messages: `messages-${id}`, seqs: `seqs-${id}` };
+  return localTableNames(`messages-${randomUUID()}`);
 }
 
 /** Every item of a table, page by page (a Scan: for test tables only). */

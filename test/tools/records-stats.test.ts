@@ -7,9 +7,13 @@ import { main as records } from '../../tools/records.ts';
 import { main as stats } from '../../tools/stats.ts';
 import { freePort, type Running, run } from '../support/child.ts';
 import {
+  COMMANDS,
   encodeBody,
+  encodeGroupBody,
+  type OpenImGroupMessage,
   type OpenImMessage,
   requestHeaders,
+  sampleGroupMessage,
   sampleMessage,
 } from '../support/openim-wire.ts';
 import { inParallel } from '../support/send.ts';
@@ -37,6 +41,23 @@ const SENT: { message: OpenImMessage; sentAt: number; legacy: boolean }[] = Arra
   },
 );
 
+const GROUPS = ['3069284561', '3069284562', '3069284563', '3069284564'];
+
+/** 600 group messages over the same days, in four groups, from the same users. */
+const GROUP_SENT: { message: OpenImGroupMessage; sentAt: number }[] = Array.from(
+  { length: 600 },
+  (_, i) => {
+    const sentAt = FIRST_DAY + (i % 5) * DAY_MS + i * 1_000 + 500;
+    const message = sampleGroupMessage(300_000 + i, {
+      sendID: USERS[(i * 3) % 20] as string,
+      // One group is quiet on the last day
+      groupID: GROUPS[(i % 5 === 4 ? i % 3 : i) % 4] as string,
+      sendTime: sentAt,
+    });
+    return { message, sentAt };
+  },
+);
+
 let env: Record<string, string>;
 let receiver: Running;
 let dataDir: string;
@@ -54,7 +75,17 @@ beforeAll(async () => {
     });
     return response.status;
   });
-  if (answers.some((status) => status !== 200)) throw new Error('a message was not stored');
+  const groupAnswers = await inParallel(GROUP_SENT, 8, async ({ message }) => {
+    const response = await fetch(`${url}/${COMMANDS.group}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: encodeGroupBody(message, 'v3.8.1'),
+    });
+    return response.status;
+  });
+  if ([...answers, ...groupAnswers].some((status) => status !== 200)) {
+    throw new Error('a message was not stored');
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -66,7 +97,8 @@ afterAll(async () => {
 async function tool(script: string, args: string[]) {
   const running = run('npm', ['run', '--silent', script, '--', ...args], env);
   const code = await running.closed();
-  const lines = running.output().split('\n');
+  // From stdout alone: progress on stderr may land in the middle of a line of the combined output.
+  const lines = running.stdout().split('\n');
   const json = lines
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -79,22 +111,39 @@ const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
 describe('npm run stats', () => {
   it('matches the counts computed from what was sent', async () => {
     // GIVEN the expected counts, computed here from the messages sent
-    const expected = new Map<
-      string,
-      { messages: number; s: Set<string>; r: Set<string>; c: Set<string> }
-    >();
-    for (const { message, sentAt } of SENT) {
+    type Counts = {
+      messages: number;
+      groupMessages: number;
+      s: Set<string>;
+      r: Set<string>;
+      c: Set<string>;
+      g: Set<string>;
+    };
+    const expected = new Map<string, Counts>();
+    const dayCounts = (sentAt: number): Counts => {
       const day = expected.get(dayOf(sentAt)) ?? {
         messages: 0,
-        s: new Set(),
-        r: new Set(),
-        c: new Set(),
+        groupMessages: 0,
+        s: new Set<string>(),
+        r: new Set<string>(),
+        c: new Set<string>(),
+        g: new Set<string>(),
       };
+      expected.set(dayOf(sentAt), day);
+      return day;
+    };
+    for (const { message, sentAt } of SENT) {
+      const day = dayCounts(sentAt);
       day.messages += 1;
       day.s.add(message.sendID);
       day.r.add(message.recvID);
       day.c.add([message.sendID, message.recvID].sort().join('|'));
-      expected.set(dayOf(sentAt), day);
+    }
+    for (const { message, sentAt } of GROUP_SENT) {
+      const day = dayCounts(sentAt);
+      day.groupMessages += 1;
+      day.s.add(message.sendID);
+      day.g.add(message.groupID);
     }
 
     // WHEN stats runs over the days, and one day either side
@@ -115,11 +164,11 @@ describe('npm run stats', () => {
         return {
           day,
           messages: e?.messages ?? 0,
-          groupMessages: 0,
+          groupMessages: e?.groupMessages ?? 0,
           senders: e?.s.size ?? 0,
           receivers: e?.r.size ?? 0,
           conversations: e?.c.size ?? 0,
-          activeGroups: 0,
+          activeGroups: e?.g.size ?? 0,
         };
       }),
     );
@@ -129,7 +178,7 @@ describe('npm run stats', () => {
 
 describe('stats through main', () => {
   it('prints a table on a terminal, and progress on stderr', async () => {
-    // GIVEN a day of 600 messages
+    // GIVEN a day of 600 one-to-one and 120 group messages, in four groups
     const day = dayOf(FIRST_DAY);
 
     // WHEN stats runs on a terminal
@@ -139,33 +188,47 @@ describe('stats through main', () => {
     expect(result.code).toBe(0);
     expect(result.json).toEqual([]);
     const [header, row] = result.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^day\s+messages\s+senders\s+receivers\s+conversations$/);
-    expect(row).toMatch(new RegExp(`^${day}\\s+600\\s+\\d+\\s+\\d+\\s+\\d+$`));
+    expect(header).toMatch(
+      /^day\s+messages\s+group messages\s+senders\s+receivers\s+conversations\s+active groups$/,
+    );
+    expect(row).toMatch(new RegExp(`^${day}\\s+600\\s+120\\s+\\d+\\s+\\d+\\s+\\d+\\s+4$`));
     expect(result.stderr).toContain('[day 1 of 1]');
   });
 });
 
 describe('npm run records', () => {
   const ids = (items: Record<string, unknown>[]) => items.map((item) => item.serverMsgID);
-  const inSendOrder = (filter: (m: OpenImMessage) => boolean) =>
-    SENT.filter(({ message }) => filter(message))
+  const ALL: { message: OpenImMessage | OpenImGroupMessage; sentAt: number }[] = [
+    ...SENT,
+    ...GROUP_SENT,
+  ];
+  const inSendOrder = (filter: (m: OpenImMessage | OpenImGroupMessage) => boolean) =>
+    ALL.filter(({ message }) => filter(message))
       .sort((a, b) => a.sentAt - b.sentAt)
       .map(({ message }) => message.serverMsgID);
 
   it('lists a conversation in send order, whoever sent each message', async () => {
     const result = await runMain(records, ['conversation', 'user_8', 'user_1', '--json'], { env });
-    const pair = (m: OpenImMessage) =>
-      [m.sendID, m.recvID].sort().join() === ['user_1', 'user_8'].sort().join();
+    const pair = (m: OpenImMessage | OpenImGroupMessage) =>
+      'recvID' in m && [m.sendID, m.recvID].sort().join() === ['user_1', 'user_8'].sort().join();
     expect(result.code).toBe(0);
     expect(ids(result.json)).toEqual(inSendOrder(pair));
     expect(result.json.length).toBeGreaterThan(0);
   }, 60_000);
 
-  it('lists what a user sent and what a user received, in send order', async () => {
+  it('lists what a user sent (in chats and groups) and received, in send order', async () => {
     const sent = await runMain(records, ['sent', 'user_3'], { env });
     const received = await runMain(records, ['received', 'user_4'], { env });
     expect(ids(sent.json)).toEqual(inSendOrder((m) => m.sendID === 'user_3'));
-    expect(ids(received.json)).toEqual(inSendOrder((m) => m.recvID === 'user_4'));
+    expect(ids(received.json)).toEqual(inSendOrder((m) => 'recvID' in m && m.recvID === 'user_4'));
+    expect(sent.json.some((m) => m.groupID !== undefined)).toBe(true);
+  }, 60_000);
+
+  it("lists a group's messages in send order", async () => {
+    const result = await runMain(records, ['group', GROUPS[1] as string], { env });
+    expect(result.code).toBe(0);
+    expect(ids(result.json)).toEqual(inSendOrder((m) => 'groupID' in m && m.groupID === GROUPS[1]));
+    expect(result.json.length).toBeGreaterThan(100);
   }, 60_000);
 
   it('narrows a user query to days', async () => {
@@ -194,10 +257,10 @@ describe('npm run records', () => {
     ]);
     expect(result.code).toBe(0);
     expect(new Set(ids(result.json))).toEqual(
-      new Set(SENT.map(({ message }) => message.serverMsgID)),
+      new Set(ALL.map(({ message }) => message.serverMsgID)),
     );
-    expect(result.json).toHaveLength(SENT.length);
-    expect(result.text).toMatch(/2025-05-05: 600 message\(s\)\s+\[day 1 of 5\]/);
+    expect(result.json).toHaveLength(ALL.length);
+    expect(result.text).toMatch(/2025-05-05: 720 message\(s\)\s+\[day 1 of 5\]/);
     // npm run -s keeps npm's banner out of stdout, so `> file.jsonl` holds records only.
     expect(
       result.stdout

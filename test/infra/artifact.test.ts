@@ -397,6 +397,8 @@ describe('the synthesized artifact', () => {
       [queueId]: queueUrl(),
     };
     const env: Record<string, string> = {
+      // Lambda always sets it; the function takes it as "in Lambda, credentials required".
+      AWS_LAMBDA_FUNCTION_NAME: 'openim-callback-receiver',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       AWS_ENDPOINT_URL_SQS: queue.endpoint,
@@ -415,8 +417,14 @@ describe('the synthesized artifact', () => {
     return env;
   }
 
-  /** Runs the bundle the template deploys, in a fresh process, once per event in order. */
-  async function invoke(events: APIGatewayProxyEventV2[]) {
+  /**
+   * Runs the bundle the template deploys, in a fresh process, once per event in order, with the
+   * function's environment as `adjust` leaves it.
+   */
+  async function runBundle(
+    events: APIGatewayProxyEventV2[],
+    adjust: (env: Record<string, string>) => Record<string, string> = (env) => env,
+  ) {
     const { assembly, stack } = synthesized;
     const [, fn] = only(resources, 'AWS::Lambda::Function');
     const { S3Key } = fn.Properties.Code as { S3Key: string };
@@ -461,10 +469,18 @@ describe('the synthesized artifact', () => {
         invocations,
         results,
       ],
-      functionEnv(fn),
+      adjust(functionEnv(fn)),
     );
+    return { ...run, results };
+  }
+
+  /** Runs the deployed bundle over `events`, which it must all answer. */
+  async function invoke(events: APIGatewayProxyEventV2[]) {
+    const run = await runBundle(events);
     expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
-    const answers: APIGatewayProxyStructuredResultV2[] = JSON.parse(readFileSync(results, 'utf8'));
+    const answers: APIGatewayProxyStructuredResultV2[] = JSON.parse(
+      readFileSync(run.results, 'utf8'),
+    );
     expect(answers).toHaveLength(events.length);
     return { ...run, answers };
   }
@@ -672,6 +688,28 @@ describe('the synthesized artifact', () => {
       expect(stdout).not.toContain('\\"content\\":\\"hi\\"');
       expect(stdout).not.toContain('{"content":"hi"}');
       expect(stdout).not.toContain(CREDENTIALS.password);
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses to start in Lambda without its credential source, and stores nothing',
+    async () => {
+      // GIVEN the function's environment, hand-edited to lose WEBHOOK_SECRET_ARN
+      const serverMsgID = 'c0000000000000000000000000000001';
+      const event = openImEvent(`POST /${AFTER_SEND_SINGLE_MSG}`, serverMsgID, undefined);
+      dynamo.calls.length = 0;
+
+      // WHEN Lambda loads the bundle (its INIT) and gives it a request
+      const run = await runBundle([event], ({ WEBHOOK_SECRET_ARN: _removed, ...env }) => env);
+
+      // THEN the cold start fails loudly, naming the fix, and nothing reached the table
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('WEBHOOK_SECRET_ARN is not set');
+      expect(run.stderr).toContain('npx cdk deploy');
+      expect(existsSync(run.results)).toBe(false);
+      expect(dynamo.calls).toEqual([]);
+      expect(await stored(serverMsgID)).toBeUndefined();
     },
     SLOW,
   );

@@ -8,8 +8,17 @@
  */
 import { isRunning } from './data-dir-lock.ts';
 
+/**
+ * The parent when this module loaded, as the process starts (Node has loaded the module graph, some
+ * 150 ms): a supervisor may end npm while the receiver is still starting, and a parent read after
+ * that would already be init.
+ */
+const PARENT_AT_START = process.ppid;
+
 /** Options for {@link onParentGone}; tests replace the process lookups. */
 export interface ParentWatchOptions {
+  /** The parent to watch. @default the parent when this module loaded */
+  readonly parent?: number;
   /** How often to look, in ms. @default 500 */
   readonly intervalMs?: number;
   /** The current parent's process ID. @default () => process.ppid */
@@ -19,17 +28,17 @@ export interface ParentWatchOptions {
 }
 
 /**
- * Calls `onGone` once, soon after the parent process ends; resolves nothing and keeps no event loop
- * alive. Returns a function that stops watching. Without a parent to watch (started by PID 1, as in
- * a container or by init) it watches nothing.
+ * Calls `onGone` once, soon after the parent process ends (at the first look, if it ended
+ * already); keeps no event loop alive. Returns a function that stops watching. Without a parent to
+ * watch (started by PID 1, as in a container or by init) it watches nothing.
  */
 export function onParentGone(onGone: () => void, options: ParentWatchOptions = {}): () => void {
   const {
+    parent = PARENT_AT_START,
     intervalMs = 500,
     parentPid = () => process.ppid,
     isRunning: alive = isRunning,
   } = options;
-  const parent = parentPid();
   if (parent <= 1) return () => undefined;
   const timer = setInterval(() => {
     // POSIX gives an orphan a new parent (init or a subreaper); Windows keeps the old ID.

@@ -80,19 +80,6 @@ const address = await receiver.listen(port, host).catch(async (error: unknown) =
   return fail(error);
 });
 
-process.stdout.write(
-  startBanner({
-    host,
-    port: address.port,
-    username: settings.credentials?.username,
-    engineEndpoint: engine.endpoint,
-    tables,
-    dataDir,
-    spoolDir,
-    waiting,
-  }),
-);
-
 // If the terminal or the pipe reading the output goes away, writing to it fails with EPIPE. That
 // must not crash the receiver, least of all while it is stopping and closing the engine.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
@@ -123,4 +110,19 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => stopAndExit(signal));
 }
 // `kill -TERM <npm>` ends npm and its shell but never reaches this process: see parent-watch.ts.
+// If that happened while the receiver was starting, the first look, in half a second, sees it.
 onParentGone(() => stopAndExit('The process that started the receiver ended'));
+
+// Last: once the banner is out, a supervisor may take the receiver as ready, and stop it.
+process.stdout.write(
+  startBanner({
+    host,
+    port: address.port,
+    username: settings.credentials?.username,
+    engineEndpoint: engine.endpoint,
+    tables,
+    dataDir,
+    spoolDir,
+    waiting,
+  }),
+);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -315,10 +316,52 @@ describe('npm start under a supervisor', () => {
   }, 60_000);
 });
 
+describe('npm start under a supervisor, stopped while starting', () => {
+  it('stops and frees everything when npm gets SIGTERM before the receiver is ready', async () => {
+    // GIVEN npm start, caught while the receiver is starting: it holds the data folder, no banner yet
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-early-'));
+    const dynamoPort = await freePort();
+    const started = run('npm', ['start'], {
+      PORT: '0',
+      DYNAMODB_PORT: String(dynamoPort),
+      DATA_DIR: dir,
+    });
+    const npmPid = started.child.pid as number;
+    let receiverPid = 0;
+    try {
+      await eventually(() => {
+        receiverPid = Number(readFileSync(join(dir, 'receiver.pid'), 'utf8'));
+        return receiverPid > 0;
+      });
+      expect(started.output()).not.toContain('listening on');
+
+      // WHEN the supervisor sends SIGTERM to npm's process alone
+      process.kill(npmPid, 'SIGTERM');
+      await started.exitCode();
+
+      // THEN the receiver still finishes starting, then stops, freeing its ports and the folder
+      await eventually(() => !isRunning(receiverPid));
+      expect(started.output()).toContain('Stopped; every accepted message is stored.');
+      await expect(canListen(dynamoPort)).resolves.toBe(true);
+      await expect(stat(join(dir, 'receiver.pid'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      if (receiverPid > 0 && isRunning(receiverPid)) process.kill(receiverPid, 'SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 /** Resolves once `condition` holds, or rejects after `timeoutMs`. */
 async function eventually(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  const holds = () => {
+    try {
+      return condition();
+    } catch {
+      return false; // e.g. a file not written yet
+    }
+  };
+  while (!holds()) {
     if (Date.now() > deadline) throw new Error(`still false after ${timeoutMs} ms: ${condition}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

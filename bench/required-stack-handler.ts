@@ -18,8 +18,10 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as v from 'valibot';
-import { CallbackAfterSendSingleMsgReqSchema } from '../lambda/callback-schema.ts';
+import { COMMON_MESSAGE_ENTRIES, Id } from '../lambda/message-fields.ts';
 
+/** The single-chat callback's schema, built from the receiver's field schemas alone. */
+const SCHEMA = v.looseObject({ ...COMMON_MESSAGE_ENTRIES, recvID: Id });
 const client = new DynamoDBClient();
 const tableName = process.env.TABLE_NAME;
 const logger = new Logger({ serviceName: 'required-stack' });
@@ -27,7 +29,7 @@ const metrics = new Metrics({ namespace: 'RequiredStack', serviceName: 'required
 
 /** Validates the body, puts it unless its `serverMsgID` is stored, and counts it. */
 async function store(event: { body: unknown }): Promise<APIGatewayProxyStructuredResultV2> {
-  const message = v.parse(CallbackAfterSendSingleMsgReqSchema, event.body);
+  const message = v.parse(SCHEMA, event.body);
   await client.send(
     new PutItemCommand({
       TableName: tableName,

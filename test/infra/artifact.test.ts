@@ -10,7 +10,6 @@
  * signs and parses real requests, and the stubs record what it asked. The metrics the bundle
  * prints (EMF) are checked against the ones the template's alarms and dashboard read.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import {
@@ -40,6 +39,7 @@ import { CALLBACKS } from '../../lambda/callbacks.ts';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
 import { type RouteKey, toHttpApiEvent } from '../../local/http-api-event.ts';
 import { LOCAL_AWS, type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
+import { runToEnd } from '../support/child.ts';
 import {
   COMMANDS,
   encodeGroupBody,
@@ -49,6 +49,7 @@ import {
   sampleGroupMessage,
   sampleMessage,
 } from '../support/openim-wire.ts';
+import { archiveTables, only, type Resource } from '../support/template.ts';
 import { type MetricRead, metricsRead } from './dashboard-body.ts';
 import { removeOutdirs, type Synthesized, synthesize, tempDir } from './synth-app.ts';
 
@@ -93,39 +94,6 @@ for (const event of events) {
 writeFileSync(resultsFile, JSON.stringify(results));
 process.exit(0);
 `;
-
-/** A CloudFormation resource as it appears in the template. */
-interface Resource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-}
-
-/** The one resource of a type in the template, with its logical ID. */
-function only(resources: Record<string, Resource>, type: string): [string, Resource] {
-  const found = Object.entries(resources).filter(([, r]) => r.Type === type);
-  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
-  return found[0] as [string, Resource];
-}
-
-/** Runs `node <args>` with exactly `env`, and resolves with its exit code and output. */
-function runNode(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The HTTP API v2 event OpenIM's request produces on a route, as API Gateway would build it. */
 function openImEvent(
@@ -371,23 +339,15 @@ describe('the synthesized artifact', () => {
   const tableName = 'messages-from-template';
   const seqTableName = 'seqs-from-template';
 
-  /** The logical IDs of the template's messages and seqs tables. */
-  function tableIds(): { messages: string; seqs: string } {
-    const ids = Object.entries(resources)
-      .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
-      .map(([id]) => id);
-    const messages = ids.find((id) => id.startsWith('MessagesTable'));
-    const seqs = ids.find((id) => id.startsWith('MessagesSeqs'));
-    if (!messages || !seqs || ids.length !== 2) throw new Error(`tables: ${ids.join(', ')}`);
-    return { messages, seqs };
-  }
-
   /** The URL the test gives the template's queue, as CloudFormation would from `Ref`. */
   const queueUrl = () => `${queue.endpoint}/000000000000/fallback`;
 
   /** The function's environment from the template, with each reference resolved locally. */
   function functionEnv(fn: Resource): Record<string, string> {
-    const tables = tableIds();
+    const tables = {
+      messages: archiveTables(resources).messages[0],
+      seqs: archiveTables(resources).seqs[0],
+    };
     const [secretId] = only(resources, 'AWS::SecretsManager::Secret');
     const [queueId] = only(resources, 'AWS::SQS::Queue');
     const refs: Record<string, string> = {
@@ -459,7 +419,8 @@ describe('the synthesized artifact', () => {
         timeoutMs: Number(fn.Properties.Timeout) * 1000,
       }),
     );
-    const run = await runNode(
+    const run = await runToEnd(
+      process.execPath,
       [
         '--input-type=module',
         '-e',
@@ -519,7 +480,10 @@ describe('the synthesized artifact', () => {
       .map((r) => r.Properties.RouteKey as RouteKey);
 
     // The tables the template defines, in dynalite
-    const ids = tableIds();
+    const ids = {
+      messages: archiveTables(resources).messages[0],
+      seqs: archiveTables(resources).seqs[0],
+    };
     for (const [id, name] of [
       [ids.messages, tableName],
       [ids.seqs, seqTableName],

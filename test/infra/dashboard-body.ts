@@ -3,12 +3,7 @@
  * will, with each CloudFormation reference in the dashboard body written as `<Ref X>` or
  * `<GetAtt X.Y>`.
  */
-
-/** A CloudFormation resource as it appears in the template. */
-interface Resource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-}
+import type { Resource } from '../support/template.ts';
 
 /** A widget of a dashboard. */
 export interface Widget {

@@ -11,6 +11,7 @@ import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts'
 const SERVICE_NAME = DEFAULT_SETTINGS.stackName;
 
 import { MESSAGES_TABLE } from '../../lambda/table-schema.ts';
+import { archiveTables, type Resource, type Resources } from '../support/template.ts';
 import { dashboardWidgets, type Widget } from './dashboard-body.ts';
 import {
   CDK_JSON_CONTEXT,
@@ -20,12 +21,6 @@ import {
   tempDir,
   templateFor,
 } from './synth-app.ts';
-
-/** A CloudFormation resource as it appears in the template. */
-interface Resource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-}
 
 /** A metric as an alarm reads it, whether CDK rendered it flat or as a one-entry `Metrics`. */
 interface AlarmMetric {
@@ -60,13 +55,10 @@ function alarmNamed(template: Template, suffix: string): [string, Record<string,
   return [id, alarm.Properties];
 }
 
-/** The logical IDs of the messages and seqs tables (the `Messages` construct's two tables). */
+/** The logical IDs of the messages and seqs tables. */
 function tableIds(template: Template): { messages: string; seqs: string } {
-  const ids = Object.keys(template.findResources('AWS::DynamoDB::Table'));
-  const messages = ids.find((id) => id.startsWith('MessagesTable'));
-  const seqs = ids.find((id) => id.startsWith('MessagesSeqs'));
-  expect([messages, seqs]).not.toContain(undefined);
-  return { messages: messages as string, seqs: seqs as string };
+  const { messages, seqs } = archiveTables(template.toJSON().Resources as Resources);
+  return { messages: messages[0], seqs: seqs[0] };
 }
 
 /** The one metric an alarm watches, however CDK rendered it. */

@@ -11,41 +11,23 @@ import {
   MESSAGE_TTL_ATTRIBUTE,
   MESSAGES_TABLE,
   SEQS_TABLE,
-  type TableDefinition,
 } from '../../lambda/table-schema.ts';
+import {
+  archiveTables,
+  only as onlyResource,
+  type Resource,
+  type Resources,
+} from '../support/template.ts';
 import { removeOutdirs, synthesize, templateFor } from './synth-app.ts';
 
-/** A CloudFormation resource as it appears in the template. */
-interface Resource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-}
+/** The template's resources. */
+const resourcesOf = (template: Template) => template.toJSON().Resources as Resources;
 
-/** The one resource of a type; fails if there is not exactly one. */
-function only(template: Template, type: string): [string, Resource] {
-  const found = Object.entries(template.findResources(type) as Record<string, Resource>);
-  expect(found, `resources of type ${type}`).toHaveLength(1);
-  return found[0] as [string, Resource];
-}
+/** The one resource of `type` in the template, with its logical ID. */
+const only = (template: Template, type: string) => onlyResource(resourcesOf(template), type);
 
-/** The archive's two tables in the template, told apart by their key schema. */
-function tables(template: Template): { messages: [string, Resource]; seqs: [string, Resource] } {
-  const found = Object.entries(template.findResources('AWS::DynamoDB::Table')) as [
-    string,
-    Resource,
-  ][];
-  expect(found, 'DynamoDB tables').toHaveLength(2);
-  const keyOf = ([, table]: [string, Resource]) => JSON.stringify(table.Properties.KeySchema);
-  const withKey = (definition: TableDefinition) => {
-    const key = JSON.stringify(createTableInput(definition, 'x').KeySchema);
-    const table = found.find((entry) => keyOf(entry) === key);
-    if (!table) throw new Error(`no table keyed ${key}`);
-    return table;
-  };
-  return { messages: withKey(MESSAGES_TABLE), seqs: withKey(SEQS_TABLE) };
-}
+/** The template's messages and seqs tables. */
+const tables = (template: Template) => archiveTables(resourcesOf(template));
 
 /** Every string anywhere inside a value, e.g. inside intrinsic functions. */
 function stringsIn(value: unknown): string[] {

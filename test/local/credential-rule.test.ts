@@ -3,9 +3,9 @@
  * The rule is `credentialOrigin` (lambda/webhook-auth.ts); the handler module applies it when it
  * loads, so a broken rule fails Lambda's cold start, checked here in a fresh Node process.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { credentialOrigin } from '../../lambda/webhook-auth.ts';
+import { runToEnd } from '../support/child.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:WebhookSecret-AbCdEf';
 const FUNCTION = { AWS_LAMBDA_FUNCTION_NAME: 'OpenImCallbackReceiver-Receiver' };
@@ -13,39 +13,24 @@ const FUNCTION = { AWS_LAMBDA_FUNCTION_NAME: 'OpenImCallbackReceiver-Receiver' }
 /** Imports `lambda/handler.ts` in a new process with exactly `env`, as Lambda's cold start does. */
 function loadHandler(env: Record<string, string>) {
   const handlerUrl = new URL('../../lambda/handler.ts', import.meta.url).href;
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `await import(${JSON.stringify(handlerUrl)}); console.log('loaded');`,
-      ],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          TABLE_NAME: 'messages',
-          SEQ_TABLE_NAME: 'seqs',
-          AWS_REGION: 'eu-west-1',
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          POWERTOOLS_METRICS_DISABLED: 'true',
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runToEnd(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(handlerUrl)}); console.log('loaded');`,
+    ],
+    {
+      PATH: process.env.PATH ?? '',
+      TABLE_NAME: 'messages',
+      SEQ_TABLE_NAME: 'seqs',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      ...env,
+    },
+  );
 }
 
 describe('the credential rule', () => {

@@ -93,6 +93,41 @@ export function run(command: string, args: string[], env: Record<string, string>
   };
 }
 
+/** What a command that ran to its end printed, and its exit code. */
+export interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `command args` in the repository root with exactly `env` (nothing inherited, as in Lambda
+ * or a clean shell), to its end.
+ */
+export function runToEnd(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** A TCP port that was free a moment ago. */
 export async function freePort(): Promise<number> {
   const server = createServer();

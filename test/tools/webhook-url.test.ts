@@ -2,7 +2,6 @@
  * `npm run webhook-url`. CloudFormation and Secrets Manager have no local engine, so their clients
  * are mocked with aws-sdk-client-mock: the tests pin what is asked of AWS and what is printed.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import {
   type WebhookUrlClients,
   webhookCredentials,
 } from '../../tools/webhook-url.ts';
+import { runToEnd } from '../support/child.ts';
 
 const STACK = 'OpenImCallbackReceiver';
 const API = 'https://abc123defg.execute-api.eu-west-1.amazonaws.com';
@@ -343,20 +343,11 @@ describe('npm run webhook-url, as a user runs it', () => {
     });
 
     // WHEN
-    const child = spawn('npm', ['run', '--silent', 'webhook-url', '--', '--stack', STACK], {
-      cwd: new URL('../..', import.meta.url).pathname,
+    const { code, stdout, stderr } = await runToEnd(
+      'npm',
+      ['run', '--silent', 'webhook-url', '--', '--stack', STACK],
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    );
 
     // THEN
     expect(code, stderr).toBe(1);

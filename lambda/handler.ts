@@ -77,7 +77,7 @@ function parsedEnv<T>(name: string, parse: (text: string) => T): T | undefined {
 function credentialSource(): CredentialSource | undefined {
   const origin = credentialOrigin(process.env);
   if (origin.kind === 'secret') {
-    // Two attempts: Secrets Manager answers in tens of ms, so 237 ms each cuts only a hung one.
+    // Two attempts, each cut at half the deadline: Secrets Manager's answer fits, a hung one is cut.
     const client = new SecretsManagerClient(sdkDeadline(SECRET_DEADLINE_MS, 2));
     return secretsManagerCredentials({ secretId: origin.secretId, client });
   }

@@ -44,8 +44,8 @@ export interface DeadlineSettings {
  * Client settings under which a request, retries included, gives up within `deadlineMs`. Each
  * attempt is cut at its share of the time (a hung connection costs one attempt, not the whole
  * deadline), and the waits between attempts are fixed. Nothing is added per request: an
- * `AbortSignal` deadline made the SDK add and remove listeners and race promises at each step of
- * every put, about 60-100 µs of CPU each (measured in process against the benchmark's stub).
+ * `AbortSignal` deadline makes the SDK add and remove listeners and race promises at each step of
+ * every request (its cost is in BENCHMARKS.md).
  */
 export function sdkDeadline(deadlineMs: number, attempts = 3): DeadlineSettings {
   const { waitsMs, perAttemptMs } = timeBudget(deadlineMs, attempts);

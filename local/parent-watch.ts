@@ -9,9 +9,8 @@
 import { isRunning } from './data-dir-lock.ts';
 
 /**
- * The parent when this module loaded, as the process starts (Node has loaded the module graph, some
- * 150 ms): a supervisor may end npm while the receiver is still starting, and a parent read after
- * that would already be init.
+ * The parent when this module loaded, as the process starts: a supervisor may end npm while the
+ * receiver is still starting, and a parent read after that would already be init.
  */
 const PARENT_AT_START = process.ppid;
 

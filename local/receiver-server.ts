@@ -37,8 +37,7 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
 
 /**
  * Reads the whole body, or returns `undefined` as soon as it passes `limit` bytes. Plain stream
- * events, not `for await`: the async iterator cost about 35 µs of CPU per request (measured with
- * a handler that answers at once, 210 -> 173 µs for client and server together).
+ * events, not `for await`: the async iterator costs CPU on every request (see BENCHMARKS.md).
  */
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(request.headers['content-length']);

@@ -133,7 +133,7 @@ export function credentialsMatch(given: Credentials, expected: Credentials): boo
 /** The status OpenIM's operator sees for a refused request, and why. */
 const UNAUTHORIZED = {
   errMsg: 'Credentials are missing or wrong',
-  errDlt: 'put the user and password in the webhooks.yml url: https://USER:PASSWORD@host',
+  errDlt: 'put the user and password in the webhooks.yml url: http(s)://USER:PASSWORD@host',
 } as const;
 
 /** Asks the source, turning its failure into a 503 that says what happened. */

@@ -17,8 +17,10 @@ import { describeFailure } from './tool-failure.ts';
 
 /** What `stats --help` prints. */
 export const USAGE = `usage: npm run -s stats -- [--from DATE] [--to DATE] [--json]
-  messages, senders, receivers and conversations per UTC day (DATE: YYYY-MM-DD, both included;
-  --from defaults to today, --to to --from)
+  counts per UTC day (DATE: YYYY-MM-DD, both included; --from defaults to today, --to to --from):
+    messages        one-to-one messages       groupMessages   group messages
+    senders         users who sent either     receivers       users who received one-to-one
+    conversations   one-to-one conversations  activeGroups    groups with a message
 options: --stack NAME | --table NAME [--region R] (default: the local receiver's engine)`;
 
 /** What the credentials need, for an access-denied explanation. */
@@ -61,7 +63,9 @@ export async function main(
     const json = wantsJson(values.json, stdout);
     stderr.write(`Counting ${from} to ${to} (UTC) in ${target.where}, table ${target.tableName}\n`);
     const days = await dailyStats(target, from, to, (day, index, total) => {
-      stderr.write(`  ${day.day}: ${day.messages} message(s)  [day ${index + 1} of ${total}]\n`);
+      stderr.write(
+        `  ${day.day}: ${day.messages} one-to-one and ${day.groupMessages} group message(s)  [day ${index + 1} of ${total}]\n`,
+      );
       if (json) stdout.write(`${JSON.stringify(day)}\n`);
     });
     if (!json) {

@@ -109,7 +109,7 @@ describe('Basic credentials', () => {
         actionCode: 1,
         errCode: 401,
         errMsg: 'Credentials are missing or wrong',
-        errDlt: 'put the user and password in the webhooks.yml url: https://USER:PASSWORD@host',
+        errDlt: 'put the user and password in the webhooks.yml url: http(s)://USER:PASSWORD@host',
         nextCode: 0,
       },
     });

@@ -35,13 +35,16 @@ export type StoreOutcome = 'stored' | 'duplicate';
 
 /** What the callbacks do to the archive. */
 export interface ArchiveStore {
-  /** After-send: stores the message unless a record with its `serverMsgID` exists. */
+  /**
+   * After-send: stores the message unless a record with its `serverMsgID` exists; then adds only
+   * the unknown fields it alone carries.
+   */
   insertMessage(record: MessageRecord): Promise<StoreOutcome>;
   /**
    * Save-DB: stores the message, or completes the record the after-send callback made, with the
    * real `seq`; the record becomes this one in every field of `fields` and every derived attribute,
-   * except when it was first received and any revoke mark. Then links the seq to the message and
-   * applies a revoke that came first.
+   * but keeps when it was first received, any revoke mark, and fields only the after-send callback
+   * carried. Then links the seq to the message and applies a revoke that came first.
    */
   saveMessage(record: MessageRecord, fields: ReadonlySet<string>): Promise<StoreOutcome>;
   /** Revoke: kept on the seq, and marked on the message once the seq is linked to one. */
@@ -55,8 +58,8 @@ export interface DynamoArchiveStoreOptions {
   /** The two tables' names. */
   readonly tables: ArchiveTableNames;
   /**
-   * Time for one callback's writes, retries included: saving or revoking takes up to three
-   * requests in turn, each under the client's own deadline.
+   * Time for one callback's writes, retries included: a callback takes up to three requests in
+   * turn, each under the client's own deadline.
    * @default undefined (each request's own deadline only)
    */
   readonly deadlineMs?: number | undefined;
@@ -68,15 +71,14 @@ export const FIRST_WRITE_ONLY = {
   ExpressionAttributeNames: { '#id': MESSAGE_KEY.name },
 } as const;
 
-/** Attributes the save-DB callback never overwrites: first arrival, and revoke marks. */
+/** Attributes the save-DB callback sets only where missing: when the message first arrived. */
 const KEPT_FROM_FIRST = new Set<string>([DerivedAttribute.receivedAt, DerivedAttribute.expiresAt]);
 
-/** Attributes of a message record that the receiver derives, replaced with the fields. */
+/** Attributes the receiver derives from the fields, replaced with them. */
 const DERIVED_MESSAGE_ATTRIBUTES = [
   DerivedAttribute.conversationId,
   DerivedAttribute.sentAt,
   DerivedAttribute.dayShard,
-  DerivedAttribute.unknownFields,
 ];
 
 /** Whether a write failed only because its condition did not hold. */
@@ -207,6 +209,27 @@ export function createDynamoArchiveStore({
         );
         return 'stored';
       } catch (error) {
+        if (!conditionFailed(error)) throw error;
+      }
+      // Stored already (a repeat, or the save-DB callback came first): only fields this callback
+      // alone carried are added, and only where the save-DB callback brought none of its own.
+      if (record.unknownFields === undefined) return 'duplicate';
+      const update = new UpdateExpression().set(
+        DerivedAttribute.unknownFields,
+        record.unknownFields,
+      );
+      const condition = `attribute_exists(${update.name(MESSAGE_KEY.name)}) AND attribute_not_exists(${update.name(DerivedAttribute.unknownFields)})`;
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tables.messages,
+            Key: marshall({ [MESSAGE_KEY.name]: record.serverMsgID }),
+            ...update.toInput(),
+            ConditionExpression: condition,
+          }),
+        );
+        return 'stored';
+      } catch (error) {
         if (conditionFailed(error)) return 'duplicate';
         throw error;
       }
@@ -223,6 +246,10 @@ export function createDynamoArchiveStore({
       }
       for (const attribute of KEPT_FROM_FIRST) {
         if (record[attribute] !== undefined) update.set(attribute, record[attribute], true);
+      }
+      // Fields a newer OpenIM adds: this callback's win; without any, an after-send's stay.
+      if (record.unknownFields !== undefined) {
+        update.set(DerivedAttribute.unknownFields, record.unknownFields);
       }
       // A repeat (same seq) changes nothing; a late after-send never gets here at all.
       const condition = `attribute_not_exists(${update.name(MESSAGE_KEY.name)}) OR ${update.name('seq')} <> ${update.value(record.seq)}`;
@@ -278,8 +305,7 @@ export function createDynamoArchiveStore({
     },
   };
   return {
-    // One request: the client's own deadline is the operation's.
-    insertMessage: store.insertMessage,
+    insertMessage: (record) => timed(store.insertMessage(record)),
     saveMessage: (record, fields) => timed(store.saveMessage(record, fields)),
     recordRevoke: (record) => timed(store.recordRevoke(record)),
   };

@@ -233,6 +233,10 @@ describe('the archive store', () => {
           });
           if (d.revokedBy) expect(record).toMatchObject({ revokedBy: d.revokedBy, revokedAt: NOW });
           else expect(record).not.toHaveProperty('revokedBy');
+          // Fields only the after-send callback carried are kept, whichever came first
+          if (d.afterSendExtra) {
+            expect(JSON.parse(String(record?.unknownFields))).toEqual(d.afterSendExtra);
+          } else expect(record).not.toHaveProperty('unknownFields');
         }
         for (const { client } of [natural, shuffled]) client.destroy();
       }),

@@ -1,8 +1,9 @@
 /**
  * `npm run replay`: stores what the fallback holds. Locally (the default) it drains
  * `$DATA_DIR/fallback` into the running receiver's engine. In AWS it drains the fallback queue into
- * the table, with your own credentials: `--stack NAME` finds both from the stack's outputs, and
- * `--queue-url URL --table NAME` needs no stack, for after `cdk destroy` (which keeps both).
+ * the tables, with your own credentials: `--stack NAME` finds them from the stack's outputs, and
+ * `--queue-url URL --table NAME [--seq-table NAME]` needs no stack, for after `cdk destroy` (which
+ * keeps them).
  *
  *   npm run replay                          # local: needs `npm start` running
  *   npm run replay -- --stack OpenImCallbackReceiver [--region eu-west-1]
@@ -12,7 +13,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
-import { createDynamoArchiveStore } from '../lambda/archive-store.ts';
+import { type ArchiveStore, createDynamoArchiveStore } from '../lambda/archive-store.ts';
 import { localDataDir, spoolDirOf } from '../local/local-settings.ts';
 import type { MainOptions } from './cli-output.ts';
 import { type FallbackSource, queueSource, replay, spoolSource } from './fallback-replay.ts';
@@ -30,11 +31,13 @@ import { describeFailure, StackNotFoundError, ToolError } from './tool-failure.t
 export const USAGE = `usage: npm run replay -- [options]
   (no options)                     the local spool ($DATA_DIR/fallback) into the running receiver
   --data-dir DIR                   the local spool of another data folder
-  --stack NAME                     the stack's fallback queue into its table (outputs
-                                   FallbackQueueUrl and TableName)
-  --queue-url URL --table NAME --seq-table NAME
-                                   a fallback queue into the tables, without the stack (after
-                                   cdk destroy, which keeps all three)
+  --stack NAME                     the stack's fallback queue into its tables (outputs
+                                   FallbackQueueUrl, TableName and SeqTableName)
+  --queue-url URL --table NAME     a fallback queue into the messages table, without the stack
+                                   (after cdk destroy, which keeps both)
+  --seq-table NAME                 with --queue-url: the seqs table (output SeqTableName), which
+                                   save-DB and revoke records need; one-to-one and group
+                                   after-send records do not
   --region R                       where they are (default: the queue URL's region, else
                                    AWS_REGION or your profile's)`;
 
@@ -62,6 +65,21 @@ const PERMISSIONS =
   'sqs:GetQueueAttributes, sqs:ReceiveMessage and sqs:DeleteMessage on the queue, ' +
   'dynamodb:PutItem and dynamodb:UpdateItem on the messages table and dynamodb:UpdateItem on the ' +
   'seqs table (with --stack, also cloudformation:DescribeStacks on the stack)';
+
+/**
+ * The store, or, with no seqs table named, one that stops at the first record that needs it,
+ * leaving that record and the rest in the fallback.
+ */
+function withoutSeqs(store: ArchiveStore, seqTableName: string | undefined): ArchiveStore {
+  if (seqTableName) return store;
+  const needsSeqs = (): never => {
+    throw new ToolError(
+      'A save-DB or revoke record needs the seqs table. Fix: add --seq-table NAME (the ' +
+        "stack's SeqTableName output).",
+    );
+  };
+  return { insertMessage: store.insertMessage, saveMessage: needsSeqs, recordRevoke: needsSeqs };
+}
 
 /** Runs the command with `argv` (without node and the script) and resolves with the exit code. */
 export async function main(
@@ -102,8 +120,9 @@ export async function main(
         (error: unknown) => {
           if (!(error instanceof StackNotFoundError)) throw error;
           throw new StackNotFoundError(
-            `${error.message} If it was destroyed, its queue and table were kept: ` +
-              'npm run replay -- --queue-url URL --table NAME (its last FallbackQueueUrl and TableName outputs).',
+            `${error.message} If it was destroyed, its queue and tables were kept: ` +
+              'npm run replay -- --queue-url URL --table NAME --seq-table NAME (its last ' +
+              'FallbackQueueUrl, TableName and SeqTableName outputs).',
           );
         },
       );
@@ -116,10 +135,11 @@ export async function main(
       queueUrl ??= outputs[STACK_OUTPUTS.fallbackQueueUrl];
       tableName ??= outputs[STACK_OUTPUTS.tableName];
       seqTableName ??= outputs[STACK_OUTPUTS.seqTableName];
-    } else if (queueUrl && (!tableName || !seqTableName)) {
+    } else if (queueUrl && !tableName) {
       throw new ToolError(
-        '--queue-url needs the tables its records go to. Fix: add --table NAME --seq-table NAME ' +
-          "(the stack's TableName and SeqTableName outputs; cdk destroy keeps both tables).",
+        '--queue-url needs the table its records go to. Fix: add --table NAME (the ' +
+          "stack's TableName output; cdk destroy keeps the table), and --seq-table NAME for " +
+          'save-DB and revoke records.',
       );
     }
 
@@ -134,18 +154,18 @@ export async function main(
       { table: tableName, 'seq-table': seqTableName, region },
       { env, clients, context },
     );
-    if (!target.seqTableName) {
-      throw new ToolError('The seqs table is unknown. Fix: add --seq-table NAME');
-    }
 
     const total = await source.count();
     stderr.write(
       `Replaying ${total ?? 'the'} message(s) from ${source.name} into ${target.tableName}\n`,
     );
-    const store = createDynamoArchiveStore({
-      client: target.client,
-      tables: { messages: target.tableName, seqs: target.seqTableName },
-    });
+    const store = withoutSeqs(
+      createDynamoArchiveStore({
+        client: target.client,
+        tables: { messages: target.tableName, seqs: target.seqTableName ?? '' },
+      }),
+      target.seqTableName,
+    );
     const report = await replay(source, store, (r) => {
       const done = r.stored + r.alreadyStored;
       stderr.write(`\r  ${done}${total === undefined ? '' : `/${total}`} replayed`);

@@ -1,4 +1,5 @@
 /** Records as the callbacks build them, for tests that store or keep them directly. */
+import { afterMsgSaveDB } from '../../lambda/callbacks/after-msg-save-db.ts';
 import { afterSendSingleMsg } from '../../lambda/callbacks/after-send-single-msg.ts';
 import type { KeptRecord } from '../../lambda/message-fallback.ts';
 import type { MessageRecord } from '../../lambda/message-record.ts';
@@ -15,4 +16,13 @@ export function singleRecordOf(n: number): MessageRecord {
 /** That record as the fallback keeps it. */
 export function keptSingleOf(n: number): KeptRecord {
   return { callback: afterSendSingleMsg.command, record: singleRecordOf(n) };
+}
+
+/** The save-DB record of {@link sampleMessage} `n` with `seq`, as the fallback keeps it. */
+export function keptSaveDbOf(n: number, seq: number): KeptRecord {
+  const body = { ...sampleMessage(n), groupID: '', seq };
+  return {
+    callback: afterMsgSaveDB.command,
+    record: afterMsgSaveDB.toRecord(body as never, { receivedAt: RECEIVED_AT }),
+  };
 }

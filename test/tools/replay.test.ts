@@ -10,12 +10,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSpoolFallback } from '../../lambda/message-fallback.ts';
+import { createSpoolFallback, type KeptRecord } from '../../lambda/message-fallback.ts';
 import type { MessageRecord } from '../../lambda/message-record.ts';
 import { regionOfQueueUrl, main as replay } from '../../tools/replay.ts';
 import { freePort, run } from '../support/child.ts';
 import { sampleMessage } from '../support/openim-wire.ts';
-import { keptSingleOf, singleRecordOf as recordOf } from '../support/records.ts';
+import { keptSaveDbOf, keptSingleOf, singleRecordOf as recordOf } from '../support/records.ts';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver.ts';
 import { runMain } from '../support/tool-main.ts';
 
@@ -111,7 +111,7 @@ describe('npm run replay after cdk destroy: the retained queue into the retained
   afterAll(() => receiver.close());
 
   /** A queue holding `records`, the stack (if any), and the clients each region is asked for. */
-  function aws(records: MessageRecord[]) {
+  function aws(records: (MessageRecord | KeptRecord)[]) {
     const config = { region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 's' } };
     const sqsClient = new SQSClient(config);
     const cloudFormationClient = new CloudFormationClient(config);
@@ -214,21 +214,47 @@ describe('npm run replay after cdk destroy: the retained queue into the retained
     const result = await runMain(replay, ['--stack', 'S'], { clients });
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('npm run replay -- --queue-url URL --table NAME');
+    expect(result.stderr).toContain(
+      'npm run replay -- --queue-url URL --table NAME --seq-table NAME',
+    );
     expect(result.stderr).toContain('What was not replayed is still in the fallback.');
     expect(sqs.calls()).toHaveLength(0);
   });
 
-  it('refuses --queue-url without the tables its records go to', async () => {
+  it('refuses --queue-url without the table its records go to', async () => {
     const { sqs, clients } = aws([recordOf(90_005)]);
 
     const result = await runMain(replay, ['--queue-url', QUEUE_URL], { clients });
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      '--queue-url needs the tables its records go to. Fix: add --table NAME --seq-table NAME',
+      '--queue-url needs the table its records go to. Fix: add --table NAME',
     );
     expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('without --seq-table, stores after-send records and stops at the first save-DB one', async () => {
+    // GIVEN a queue holding an after-send record, then a save-DB record
+    const single = keptSingleOf(90_006);
+    const savedDb = keptSaveDbOf(90_007, 41);
+    const { sqs, clients } = aws([single, savedDb]);
+
+    // WHEN it is replayed into the messages table alone
+    const result = await runMain(
+      replay,
+      ['--queue-url', QUEUE_URL, '--table', receiver.tables.messages],
+      { clients },
+    );
+
+    // THEN the first is stored and deleted; the save-DB record stays queued, with the fix named
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('A save-DB or revoke record needs the seqs table.');
+    expect(result.stderr).toContain('Fix: add --seq-table NAME');
+    expect(await receiver.item(single.record.serverMsgID)).toEqual(single.record);
+    expect(await receiver.item(savedDb.record.serverMsgID)).toBeUndefined();
+    expect(
+      sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle),
+    ).toEqual(['r0']);
   });
 
   it('finds the region in every form of queue URL', () => {

@@ -47,7 +47,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   // costs money, so the stage admits many OpenIM instances at full speed (each sends at most 2 ÷
   // latency callbacks a second through its 2 workers). It still stops one URL from using the
   // account's whole API Gateway quota, shared by every HTTP API in the region. The trade-off, in
-  // figures, is in the README's Settings.
+  // figures, is in docs/deployment.md, Settings.
   throttlingRateLimit: 1000,
   throttlingBurstLimit: 2000,
   tableRemovalPolicy: 'retain',

@@ -47,7 +47,7 @@ export class WebhookSecret extends Construct {
         "No automatic rotation: the password also lives in OpenIM's config/webhooks.yml, which " +
         'no Lambda can change, so a scheduled rotation would lock OpenIM out. Rotation is manual ' +
         "and loses nothing: put-secret-value, then update OpenIM's url; the receiver accepts " +
-        'both the AWSCURRENT and the AWSPREVIOUS version in between. Steps are in the README.',
+        'both the AWSCURRENT and the AWSPREVIOUS version in between. Steps are in docs/security.md.',
     });
   }
 }

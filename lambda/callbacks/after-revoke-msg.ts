@@ -31,7 +31,7 @@ export type AfterRevokeMsg = v.InferOutput<typeof AfterRevokeMsgSchema>;
 export const afterRevokeMsg: Callback<AfterRevokeMsg, RevokeRecord> = {
   command: AFTER_REVOKE_MSG,
   webhooksKey: 'afterRevokeMsg',
-  summary: 'revokes, by conversation and seq',
+  summary: 'revokes, by conversation and seq; marked on the message where afterMsgSaveDB is on',
   openImVersions: 'v3.8.x and main',
   schema: AfterRevokeMsgSchema,
   toRecord: ({ conversationID, seq, userID }, context) => ({

@@ -54,9 +54,10 @@ beforeAll(async () => {
       encodeRevokeBody({ conversationID: CONVERSATION, seq, userID: 'admin' }),
     );
   }
-  // Another conversation, complete: no gaps
+  // A one-to-one conversation, complete: no gaps
   for (const seq of [1, 2, 3]) {
-    await send(`/${COMMANDS.saveDB}`, encodeSaveDbBody(sampleMessage(40_200 + seq), seq));
+    const message = sampleMessage(40_200 + seq, { sendID: 'gaps_a', recvID: 'gaps_b' });
+    await send(`/${COMMANDS.saveDB}`, encodeSaveDbBody(message, seq));
   }
 });
 afterAll(() => receiver.close());
@@ -83,11 +84,15 @@ describe('records gaps', () => {
   });
 
   it('finds none in a conversation whose every seq arrived', async () => {
-    const single = sampleMessage(40_201);
-    const conversation = [single.sendID, single.recvID].sort().join('_');
-    const result = await run(['gaps', `si_${conversation}`, '--json']);
+    const seqs = (await receiver.seqItems())
+      .filter((item) => item.conversationID === 'si_gaps_a_gaps_b')
+      .map((item) => item.seq);
+    expect(seqs.sort()).toEqual([1, 2, 3]);
+
+    const result = await run(['gaps', 'si_gaps_a_gaps_b', '--json']);
 
     expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toContain('0 gap(s) in si_gaps_a_gaps_b');
   });
 
   it('says in its help that a gap is "not received", and how to check one with OpenIM', async () => {

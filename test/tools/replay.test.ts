@@ -250,8 +250,8 @@ describe('npm run replay after cdk destroy: the retained queue into the retained
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('A save-DB or revoke record needs the seqs table.');
     expect(result.stderr).toContain('Fix: add --seq-table NAME');
-    expect(await receiver.item(single.record.serverMsgID)).toEqual(single.record);
-    expect(await receiver.item(savedDb.record.serverMsgID)).toBeUndefined();
+    expect(await receiver.item(String(single.record.serverMsgID))).toEqual(single.record);
+    expect(await receiver.item(String(savedDb.record.serverMsgID))).toBeUndefined();
     expect(
       sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle),
     ).toEqual(['r0']);

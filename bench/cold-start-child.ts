@@ -1,7 +1,7 @@
 /**
  * One cold start in a fresh Node process, as Lambda's runtime does it: load the bundle (INIT),
  * serve one invocation, and write the timings to fd 3 as JSON. It imports nothing at run time but
- * the context module, so nothing is loaded before the bundle it measures.
+ * the context module and the limits, so nothing else is loaded before the bundle it measures.
  *
  * Usage: node bench/cold-start-child.ts <bundle URL> <handler name> <event file> <limits JSON>
  */

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS } from '../local/local-engine.ts';
+import { LOCAL_DEFAULTS } from '../local/local-settings.ts';
 import { itemBytes } from './item-size.ts';
 import { postCallback, startNpmStart } from './npm-start.ts';
 import { benchMessage } from './openim-traffic.ts';
@@ -82,7 +83,7 @@ export async function measureEndToEnd(
   nodeOptions: string,
 ) {
   const workDir = await mkdtemp(join(tmpdir(), 'openim-bench-e2e-'));
-  const TableName = 'openim-messages';
+  const TableName = LOCAL_DEFAULTS.tableName;
   const starting = performance.now();
   const receiver = await startNpmStart(workDir, TableName, nodeOptions);
   const startupMs = performance.now() - starting;

@@ -15,6 +15,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../lambda/receiver-metrics.ts';
+import { DEPLOYED_LIMITS } from './function-limits.ts';
 import type { LogLevel } from './settings.ts';
 
 /** The repository root, which holds `package-lock.json` and the `lambda/` sources. */
@@ -138,13 +139,9 @@ export class ReceiverFunction extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      // Lambda gives CPU in proportion to memory: 512 MB keeps a cold start (loading the bundled
-      // SDK) and parsing a body of up to 400 KB fast, for a fraction of a cent more per million.
-      memorySize: 512,
-      // OpenIM waits 5 s by default (webhooks.yml `timeout`). The handler's own limits (secret 2 x
-      // 0.5 s, table 1.5 s, fallback queue 1 s; see lambda/handler.ts) end every request by 3.5 s,
-      // so 4 s is never the limit that stops it, and OpenIM still gets an answer, not a timeout.
-      timeout: Duration.seconds(4),
+      // Why these two: infra/function-limits.ts.
+      memorySize: DEPLOYED_LIMITS.memoryMB,
+      timeout: Duration.seconds(DEPLOYED_LIMITS.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
       environment: {

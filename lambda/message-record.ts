@@ -122,20 +122,6 @@ export function expiryOf({ receivedAt, ttlDays }: RecordContext): { expiresAt?: 
     : { [DerivedAttribute.expiresAt]: Math.floor(receivedAt / 1000) + ttlDays * 86_400 };
 }
 
-/** The callback body a record was made from: the callback's known fields and any unknown ones. */
-export function toCallbackBody(
-  record: Readonly<Record<string, unknown>>,
-  knownFields: ReadonlySet<string>,
-): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  for (const field of knownFields) {
-    if (record[field] !== undefined) body[field] = record[field];
-  }
-  const unknownFields = record[DerivedAttribute.unknownFields];
-  if (typeof unknownFields === 'string') Object.assign(body, JSON.parse(unknownFields));
-  return body;
-}
-
 /** Stored size of one value by DynamoDB's rules, rounded up where the rules are approximate. */
 function valueBytes(value: RecordValue): number {
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');

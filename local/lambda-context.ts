@@ -1,18 +1,12 @@
 /**
  * The context Lambda passes to the handler, for every place that calls the handler outside Lambda:
- * `npm start`, the tests and the benchmark. It imports nothing at run time, so that the benchmark's
- * cold-start child can use it without loading any module before the bundle it measures.
+ * `npm start`, the tests and the benchmark. It imports only the limits, which import nothing, so
+ * that the benchmark's cold-start child loads almost nothing before the bundle it measures.
  */
 import type { Context } from 'aws-lambda';
+import { DEPLOYED_LIMITS, type FunctionLimits } from '../infra/function-limits.ts';
 
-/** What the context says of the function, as the template sets it. */
-export interface FunctionLimits {
-  readonly memoryMB: number;
-  readonly timeoutSeconds: number;
-}
-
-/** The deployed function's limits (see `infra/receiver-function.ts`). */
-export const DEPLOYED_LIMITS: FunctionLimits = { memoryMB: 512, timeoutSeconds: 4 };
+export type { FunctionLimits };
 
 /** The context for one invocation, just started, of a function with `limits`. */
 export function lambdaContext(

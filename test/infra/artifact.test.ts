@@ -74,22 +74,18 @@ function basic({ username, password }: { username: string; password: string }): 
 
 /**
  * Runs in the child: imports the bundle (so it reads its environment at load, as in Lambda),
- * invokes `handler` once per event in order, and writes the results to a file, since the
- * function's own logs go to stdout.
+ * invokes `handler` once per event in order, in the context `npm start` gives it, and writes the
+ * results to a file, since the function's own logs go to stdout.
  */
 const INVOKER = `
 import { readFileSync, writeFileSync } from 'node:fs';
 const [bundleUrl, handlerName, invocationsFile, resultsFile] = process.argv.slice(1);
-const { events, context, timeoutMs } = JSON.parse(readFileSync(invocationsFile, 'utf8'));
+const { events, limits } = JSON.parse(readFileSync(invocationsFile, 'utf8'));
+const { lambdaContext } = await import(${JSON.stringify(new URL('../../local/lambda-context.ts', import.meta.url).href)});
 const module = await import(bundleUrl);
 const results = [];
 for (const event of events) {
-  results.push(await module[handlerName](event, {
-    ...context,
-    awsRequestId: event.requestContext.requestId,
-    getRemainingTimeInMillis: () => timeoutMs,
-    done() {}, fail() {}, succeed() {},
-  }));
+  results.push(await module[handlerName](event, lambdaContext(event.requestContext.requestId, limits)));
 }
 writeFileSync(resultsFile, JSON.stringify(results));
 process.exit(0);
@@ -406,17 +402,11 @@ describe('the synthesized artifact', () => {
       invocations,
       JSON.stringify({
         events,
-        context: {
-          callbackWaitsForEmptyEventLoop: true,
-          functionName: 'openim-callback-receiver',
-          functionVersion: '$LATEST',
-          invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:openim-callback-receiver',
-          memoryLimitInMB: String(fn.Properties.MemorySize),
-          logGroupName: '/aws/lambda/openim-callback-receiver',
-          logStreamName: 'local',
-        },
         // Each invocation starts with the template's whole timeout ahead of it, as in Lambda.
-        timeoutMs: Number(fn.Properties.Timeout) * 1000,
+        limits: {
+          memoryMB: Number(fn.Properties.MemorySize),
+          timeoutSeconds: Number(fn.Properties.Timeout),
+        },
       }),
     );
     const run = await runToEnd(

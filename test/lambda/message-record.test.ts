@@ -12,10 +12,10 @@ import {
   largestFields,
   type RecordContext,
   recordSizeBytes,
-  toCallbackBody,
 } from '../../lambda/message-record.ts';
 import { extraFieldsArb, idArb, messageArb } from '../support/arbitraries.ts';
 import { encodeBody, sampleMessage, V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
+import { toCallbackBody } from '../support/records.ts';
 
 /** The single-chat callback's record for a message. */
 const toMessageRecord = (message: ReturnType<typeof valid>, context: RecordContext) =>

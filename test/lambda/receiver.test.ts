@@ -333,7 +333,7 @@ describe('the receiver through its middy chain, storing in the local engine', ()
 
         expect(response).toEqual({ statusCode: 200, body: SUCCESS });
         const stored = await receiver.item(message.serverMsgID);
-        const { toCallbackBody } = await import('../../lambda/message-record.ts');
+        const { toCallbackBody } = await import('../support/records.ts');
         const { SINGLE_MSG_FIELDS } = await import(
           '../../lambda/callbacks/after-send-single-msg.ts'
         );

@@ -3,6 +3,7 @@ import { afterMsgSaveDB } from '../../lambda/callbacks/after-msg-save-db.ts';
 import { afterSendSingleMsg } from '../../lambda/callbacks/after-send-single-msg.ts';
 import type { KeptRecord } from '../../lambda/message-fallback.ts';
 import type { MessageRecord } from '../../lambda/message-record.ts';
+import { DerivedAttribute } from '../../lambda/table-schema.ts';
 import { sampleMessage } from './openim-wire.ts';
 
 /** When the sample records arrived. */
@@ -25,4 +26,18 @@ export function keptSaveDbOf(n: number, seq: number): KeptRecord {
     callback: afterMsgSaveDB.command,
     record: afterMsgSaveDB.toRecord(body as never, { receivedAt: RECEIVED_AT }),
   };
+}
+
+/** The callback body a record was made from: the callback's known fields and any unknown ones. */
+export function toCallbackBody(
+  record: Readonly<Record<string, unknown>>,
+  knownFields: ReadonlySet<string>,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const field of knownFields) {
+    if (record[field] !== undefined) body[field] = record[field];
+  }
+  const unknownFields = record[DerivedAttribute.unknownFields];
+  if (typeof unknownFields === 'string') Object.assign(body, JSON.parse(unknownFields));
+  return body;
 }

@@ -151,6 +151,32 @@ export function createDynamoArchiveStore({
   const timed = <T>(work: Promise<T>) =>
     deadlineMs === undefined ? work : within(deadlineMs, work);
 
+  /**
+   * Updates the message's item if `condition` holds, and returns the updated attributes' values
+   * before; `undefined` when the condition did not hold.
+   */
+  const updateMessageIf = async (
+    serverMsgID: string,
+    update: UpdateExpression,
+    condition: string,
+  ): Promise<Record<string, unknown> | undefined> => {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateItemCommand({
+          TableName: tables.messages,
+          Key: marshall({ [MESSAGE_KEY.name]: serverMsgID }),
+          ...update.toInput(),
+          ConditionExpression: condition,
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return plain(Attributes);
+    } catch (error) {
+      if (conditionFailed(error)) return undefined;
+      throw error;
+    }
+  };
+
   /** Marks the message revoked, keeping an earlier mark; true if it was not marked before. */
   const markRevoked = async (
     serverMsgID: string,
@@ -162,22 +188,12 @@ export function createDynamoArchiveStore({
       .set(DerivedAttribute.revokedAt, revokedAt, true);
     // The seq is linked only after its message is stored, so the record is there; the condition
     // keeps a mark from ever creating a record of its own.
-    const condition = `attribute_exists(${update.name(MESSAGE_KEY.name)})`;
-    try {
-      const { Attributes } = await client.send(
-        new UpdateItemCommand({
-          TableName: tables.messages,
-          Key: marshall({ [MESSAGE_KEY.name]: serverMsgID }),
-          ...update.toInput(),
-          ConditionExpression: condition,
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      );
-      return plain(Attributes)[DerivedAttribute.revokedBy] === undefined;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+    const before = await updateMessageIf(
+      serverMsgID,
+      update,
+      `attribute_exists(${update.name(MESSAGE_KEY.name)})`,
+    );
+    return before !== undefined && before[DerivedAttribute.revokedBy] === undefined;
   };
 
   /** Updates the item of the record's seq, expiring with it, and returns what it held before. */
@@ -219,20 +235,8 @@ export function createDynamoArchiveStore({
         record.unknownFields,
       );
       const condition = `attribute_exists(${update.name(MESSAGE_KEY.name)}) AND attribute_not_exists(${update.name(DerivedAttribute.unknownFields)})`;
-      try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tables.messages,
-            Key: marshall({ [MESSAGE_KEY.name]: record.serverMsgID }),
-            ...update.toInput(),
-            ConditionExpression: condition,
-          }),
-        );
-        return 'stored';
-      } catch (error) {
-        if (conditionFailed(error)) return 'duplicate';
-        throw error;
-      }
+      const added = await updateMessageIf(record.serverMsgID, update, condition);
+      return added === undefined ? 'duplicate' : 'stored';
     },
 
     async saveMessage(record, fields) {
@@ -253,20 +257,7 @@ export function createDynamoArchiveStore({
       }
       // A repeat (same seq) changes nothing; a late after-send never gets here at all.
       const condition = `attribute_not_exists(${update.name(MESSAGE_KEY.name)}) OR ${update.name('seq')} <> ${update.value(record.seq)}`;
-      let applied = true;
-      try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tables.messages,
-            Key: marshall({ [MESSAGE_KEY.name]: record.serverMsgID }),
-            ...update.toInput(),
-            ConditionExpression: condition,
-          }),
-        );
-      } catch (error) {
-        if (!conditionFailed(error)) throw error;
-        applied = false;
-      }
+      const applied = (await updateMessageIf(record.serverMsgID, update, condition)) !== undefined;
       // 2. Link the seq to the message. The revoke updates this same item, so whichever of the
       // two comes second sees the other's write here.
       const before = await updateSeq(

@@ -32,8 +32,8 @@ import {
 } from './message-queries.ts';
 import {
   isLocalTarget,
+  READ_OPTIONS,
   resolveTableTarget,
-  TARGET_OPTIONS,
   type TableClients,
   type TableTarget,
 } from './table-target.ts';
@@ -296,13 +296,7 @@ function parseCommandLine(argv: readonly string[]) {
     args: [...argv],
     allowPositionals: true,
     strict: true,
-    options: {
-      ...TARGET_OPTIONS,
-      from: { type: 'string' },
-      to: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: READ_OPTIONS,
   });
 }
 

@@ -8,8 +8,8 @@ import { formatTable, type MainOptions, parseDay, wantsJson } from './cli-output
 import { dailyStats } from './message-stats.ts';
 import {
   isLocalTarget,
+  READ_OPTIONS,
   resolveTableTarget,
-  TARGET_OPTIONS,
   type TableClients,
   type TableTarget,
 } from './table-target.ts';
@@ -106,13 +106,7 @@ function parseCommandLine(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
     strict: true,
-    options: {
-      ...TARGET_OPTIONS,
-      from: { type: 'string' },
-      to: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: READ_OPTIONS,
   });
 }
 

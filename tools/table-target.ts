@@ -20,6 +20,15 @@ export const TARGET_OPTIONS = {
   region: { type: 'string' },
 } as const;
 
+/** The options of the tools that read records: the target, a time range, JSON, help. */
+export const READ_OPTIONS = {
+  ...TARGET_OPTIONS,
+  from: { type: 'string' },
+  to: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** `--stack`, `--table`, `--seq-table` and `--region`, as parsed. */
 export interface TargetOptions {
   readonly stack?: string | undefined;

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseSourceAllowlist } from '../lambda/source-allowlist.ts';
-import { type Credentials, parseCredentials } from '../lambda/webhook-auth.ts';
+import { type Credentials, credentialOrigin } from '../lambda/webhook-auth.ts';
 
 /** The environment variables of local mode, by what they set. */
 export const LOCAL_ENV = {
@@ -127,13 +127,14 @@ function host(env: Environment): string {
 /** Reads and checks every setting of `npm start`; throws {@link LocalSettingError} with the fix. */
 export function readReceiverSettings(env: Environment = process.env): ReceiverSettings {
   const listenOn = host(env);
-  const credentialsText = read(env, LOCAL_ENV.credentials);
+  // The function's own reading of WEBHOOK_CREDENTIALS, asked about that variable alone: a
+  // secret ARN left in the shell is dropped before the handler loads (see start.ts).
   let credentials: Credentials | undefined;
   try {
-    credentials = credentialsText === undefined ? undefined : parseCredentials(credentialsText);
+    const origin = credentialOrigin({ WEBHOOK_CREDENTIALS: read(env, LOCAL_ENV.credentials) });
+    credentials = origin.kind === 'static' ? origin.credentials : undefined;
   } catch (error) {
-    // The message describes the form, never the value: it may hold a password.
-    throw new LocalSettingError(`${LOCAL_ENV.credentials} is invalid: ${(error as Error).message}`);
+    throw new LocalSettingError((error as Error).message);
   }
   if (credentials === undefined && !isLoopback(listenOn)) {
     throw new LocalSettingError(

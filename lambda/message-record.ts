@@ -1,6 +1,7 @@
 /**
- * Turns a validated message callback into the item stored in DynamoDB, and back. Pure functions
- * only; the callback modules say which fields they know and which conversation a message is in.
+ * Turns a validated message callback into the item stored in DynamoDB, and measures it. Pure
+ * functions only; the callback modules say which fields they know and which conversation a message
+ * is in.
  *
  * Every OpenIM field keeps its own name and type. The receiver adds `conversationID`, `sentAt`,
  * `receivedAt` and `dayShard` (see `table-schema.ts`), plus `unknownFields` when a newer OpenIM

@@ -34,16 +34,16 @@ export function splitEntries(text: string): string[] {
 
 /** The entries as a `BlockList`; throws naming every entry that is not an address or CIDR. */
 export function parseSourceAllowlist(text: string): BlockList {
-  const entries = splitEntries(text);
-  const bad = entries.filter((entry) => normalizeCidr(entry) === undefined);
+  const entries = splitEntries(text).map((entry) => ({ entry, cidr: normalizeCidr(entry) }));
+  const bad = entries.filter(({ cidr }) => cidr === undefined).map(({ entry }) => `"${entry}"`);
   if (bad.length > 0) {
     throw new Error(
-      `${bad.map((entry) => `"${entry}"`).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not an IPv4 or IPv6 address or CIDR`,
+      `${bad.join(', ')} ${bad.length === 1 ? 'is' : 'are'} not an IPv4 or IPv6 address or CIDR`,
     );
   }
   const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', prefix] = (normalizeCidr(entry) ?? '').split('/');
+  for (const { cidr = '' } of entries) {
+    const [address = '', prefix] = cidr.split('/');
     list.addSubnet(address, Number(prefix), isIP(address) === 6 ? 'ipv6' : 'ipv4');
   }
   return list;

@@ -228,23 +228,18 @@ async function* mergeBySentAt(
 ): AsyncGenerator<StoredMessage> {
   const heads = await Promise.all(streams.map((s) => s.next()));
   for (;;) {
-    let next = -1;
-    heads.forEach((head, i) => {
-      if (head.done) return;
-      const current = heads[next];
-      if (
-        next < 0 ||
-        (current !== undefined &&
-          !current.done &&
-          Number(head.value.sentAt) < Number(current.value.sentAt))
-      )
+    // The stream whose next entry was sent first; the earlier stream on a tie.
+    let next: number | undefined;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [i, head] of heads.entries()) {
+      if (!head.done && (next === undefined || Number(head.value.sentAt) < earliest)) {
         next = i;
-    });
-    const head = heads[next];
-    const stream = streams[next];
-    if (!head || head.done || !stream) return;
-    yield head.value;
-    heads[next] = await stream.next();
+        earliest = Number(head.value.sentAt);
+      }
+    }
+    if (next === undefined) return;
+    yield (heads[next] as IteratorYieldResult<StoredMessage>).value;
+    heads[next] = await (streams[next] as AsyncGenerator<StoredMessage>).next();
   }
 }
 

@@ -24,7 +24,6 @@ import {
   findMessage,
   groupMessages,
   receivedMessages,
-  type SeqGap,
   type StoredMessage,
   sentMessages,
   seqGaps,
@@ -73,32 +72,48 @@ function preview(message: StoredMessage): string {
   return content;
 }
 
-/** Prints messages as they arrive: JSON Lines, or a table once all are read. */
-async function print(
-  messages: AsyncIterable<StoredMessage>,
+/**
+ * Prints items as they arrive: JSON Lines, or a table of `columns` (one `row` per item) once all
+ * are read. Resolves with how many there were.
+ */
+async function printAll<T>(
+  items: AsyncIterable<T> | Iterable<T>,
   json: boolean,
   stdout: Output,
+  columns: readonly string[],
+  row: (item: T) => unknown[],
 ): Promise<number> {
   let count = 0;
   const rows: unknown[][] = [];
-  for await (const message of messages) {
+  for await (const item of items) {
     count += 1;
-    if (json) stdout.write(`${JSON.stringify(message)}\n`);
-    else {
-      rows.push([
-        new Date(Number(message.sentAt)).toISOString(),
-        message.sendID,
-        message.recvID ?? message.groupID,
-        message.contentType,
-        message.serverMsgID,
-        preview(message),
-      ]);
-    }
+    if (json) stdout.write(`${JSON.stringify(item)}\n`);
+    else rows.push(row(item));
   }
-  if (!json) {
-    stdout.write(formatTable(['sent (UTC)', 'from', 'to', 'type', 'serverMsgID', 'content'], rows));
-  }
+  if (!json) stdout.write(formatTable(columns, rows));
   return count;
+}
+
+/** Prints messages: JSON Lines, or a table once all are read. */
+function print(
+  messages: AsyncIterable<StoredMessage> | Iterable<StoredMessage>,
+  json: boolean,
+  stdout: Output,
+): Promise<number> {
+  return printAll(
+    messages,
+    json,
+    stdout,
+    ['sent (UTC)', 'from', 'to', 'type', 'serverMsgID', 'content'],
+    (message) => [
+      new Date(Number(message.sentAt)).toISOString(),
+      message.sendID,
+      message.recvID ?? message.groupID,
+      message.contentType,
+      message.serverMsgID,
+      preview(message),
+    ],
+  );
 }
 
 /** Every message of the days, with a progress line per day on `stderr`. */
@@ -115,25 +130,6 @@ async function* exportDays(
     }
     stderr.write(`  ${day}: ${count} message(s)  [day ${index + 1} of ${days.length}]\n`);
   }
-}
-
-/** Prints gaps as they are found: JSON Lines, or a table once all are read. */
-async function printGaps(
-  gaps: AsyncIterable<SeqGap>,
-  json: boolean,
-  stdout: Output,
-): Promise<number> {
-  let count = 0;
-  const rows: unknown[][] = [];
-  for await (const gap of gaps) {
-    count += 1;
-    if (json) stdout.write(`${JSON.stringify(gap)}\n`);
-    else rows.push([gap.conversationID, gap.fromSeq, gap.toSeq, gap.toSeq - gap.fromSeq + 1]);
-  }
-  if (!json) {
-    stdout.write(formatTable(['conversationID', 'fromSeq', 'toSeq', 'seqs not received'], rows));
-  }
-  return count;
 }
 
 /** A seq as a whole number, or an error naming it. */
@@ -218,13 +214,7 @@ export async function main(
         break;
       case 'message': {
         const message = await findMessage(target, need(first, 'a serverMsgID'));
-        found = await print(
-          (async function* () {
-            if (message) yield message;
-          })(),
-          json,
-          stdout,
-        );
+        found = await print(message ? [message] : [], json, stdout);
         break;
       }
       case 'seq': {
@@ -236,35 +226,33 @@ export async function main(
         );
         if (json && entry) stdout.write(`${JSON.stringify({ ...entry, message })}\n`);
         else if (entry) {
-          stdout.write(
-            formatTable(
-              ['conversationID', 'seq', 'serverMsgID', 'revokedBy', 'revoked at (UTC)'],
-              [
-                [
-                  entry.conversationID,
-                  entry.seq,
-                  entry.serverMsgID ?? '(never received)',
-                  entry.revokedBy ?? '',
-                  entry.revokedAt === undefined ? '' : new Date(entry.revokedAt).toISOString(),
-                ],
-              ],
-            ),
+          await printAll(
+            [entry],
+            false,
+            stdout,
+            ['conversationID', 'seq', 'serverMsgID', 'revokedBy', 'revoked at (UTC)'],
+            (e) => [
+              e.conversationID,
+              e.seq,
+              e.serverMsgID ?? '(never received)',
+              e.revokedBy ?? '',
+              e.revokedAt === undefined ? '' : new Date(e.revokedAt).toISOString(),
+            ],
           );
-          if (message)
-            await print(
-              (async function* () {
-                yield message;
-              })(),
-              false,
-              stdout,
-            );
+          if (message) await print([message], false, stdout);
         }
         found = message ? 1 : 0;
         break;
       }
       case 'gaps': {
         const conversationID = need(first, 'a conversation ID');
-        const gaps = await printGaps(seqGaps(target, conversationID), json, stdout);
+        const gaps = await printAll(
+          seqGaps(target, conversationID),
+          json,
+          stdout,
+          ['conversationID', 'fromSeq', 'toSeq', 'seqs not received'],
+          (gap) => [gap.conversationID, gap.fromSeq, gap.toSeq, gap.toSeq - gap.fromSeq + 1],
+        );
         stderr.write(`${gaps} gap(s) in ${conversationID}; see --help for what a gap means\n`);
         return 0;
       }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS } from '../local/local-engine.ts';
 import { LOCAL_DEFAULTS } from '../local/local-settings.ts';
-import { itemBytes } from './item-size.ts';
+import { itemBytes } from '../test/support/item-size.ts';
 import { postCallback, startNpmStart } from './npm-start.ts';
 import { benchMessage } from './openim-traffic.ts';
 import { progress } from './progress.ts';

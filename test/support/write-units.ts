@@ -15,9 +15,8 @@ import {
   type DynamoDBClient,
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { type RecordValue, recordSizeBytes } from '../../lambda/message-record.ts';
 import type { TableDefinition } from '../../lambda/table-schema.ts';
+import { itemBytes } from './item-size.ts';
 
 /** Units counted so far, in all and by table or index. */
 export interface WriteUnits {
@@ -25,8 +24,8 @@ export interface WriteUnits {
   readonly byTarget: Record<string, number>;
 }
 
-/** A plain item. */
-type Item = Record<string, RecordValue>;
+/** An item as the engine holds it. */
+type Item = Record<string, AttributeValue>;
 
 /** One unit per started KB, at least one. */
 const units = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
@@ -70,7 +69,7 @@ function indexUnits(
 ): number {
   const old = indexEntry(definition, index, before);
   const now = indexEntry(definition, index, after);
-  const size = (entry: Item) => recordSizeBytes(entry) + INDEX_ENTRY_OVERHEAD;
+  const size = (entry: Item) => itemBytes(entry) + INDEX_ENTRY_OVERHEAD;
   if (!old && !now) return 0;
   if (!old && now) return units(size(now));
   if (old && !now) return units(size(old));
@@ -99,7 +98,7 @@ export function meterWrites(
     const { Item } = await reader.send(
       new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
     );
-    return Item ? (unmarshall(Item) as Item) : undefined;
+    return Item;
   };
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -117,10 +116,7 @@ export function meterWrites(
       try {
         const result = await next(args);
         const after = await read(input.TableName, key);
-        add(
-          input.TableName,
-          units(Math.max(recordSizeBytes(before ?? {}), recordSizeBytes(after ?? {}))),
-        );
+        add(input.TableName, units(Math.max(itemBytes(before ?? {}), itemBytes(after ?? {}))));
         for (const index of definition.indexes) {
           add(
             `${input.TableName}/${index.indexName}`,
@@ -130,7 +126,7 @@ export function meterWrites(
         return result;
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
-          add(input.TableName, units(recordSizeBytes(before ?? {})));
+          add(input.TableName, units(itemBytes(before ?? {})));
         }
         throw error;
       }

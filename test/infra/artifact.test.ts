@@ -41,6 +41,7 @@ import { type RouteKey, toHttpApiEvent } from '../../local/http-api-event.ts';
 import { LOCAL_AWS, type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
 import { runToEnd } from '../support/child.ts';
 import {
+  basicAuthorization,
   COMMANDS,
   encodeGroupBody,
   encodeRevokeBody,
@@ -69,7 +70,7 @@ const SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:WebhookSecr
 
 /** `Authorization: Basic …` as Go's net/http builds it from `https://user:password@host`. */
 function basic({ username, password }: { username: string; password: string }): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  return basicAuthorization(username, password);
 }
 
 /**

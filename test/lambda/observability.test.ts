@@ -6,6 +6,7 @@ import { createHandler } from '../../lambda/receiver.ts';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
 import { staticCredentials } from '../../lambda/webhook-auth.ts';
 import {
+  basicAuthorization,
   encodeBody,
   encodeGroupBody,
   sampleGroupMessage,
@@ -21,7 +22,7 @@ import {
 const PATH = '/callbackAfterSendSingleMsgCommand';
 const AUTH = {
   'content-type': 'application/json; charset=utf-8',
-  authorization: `Basic ${Buffer.from('openim:pw').toString('base64')}`,
+  authorization: basicAuthorization('openim', 'pw'),
 };
 
 let receiver: TestReceiver;

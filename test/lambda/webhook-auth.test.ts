@@ -13,7 +13,7 @@ import {
   parseCredentials,
   staticCredentials,
 } from '../../lambda/webhook-auth.ts';
-import { V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
+import { basicAuthorization, V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
 import {
   post,
   quietLogger,
@@ -27,10 +27,7 @@ const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 
 /** The header Go's net/http sends for URL userinfo `user:password`. */
 function basic(user: string, password: string): Record<string, string> {
-  return {
-    ...JSON_TYPE,
-    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-  };
+  return { ...JSON_TYPE, authorization: basicAuthorization(user, password) };
 }
 
 let receiver: TestReceiver;

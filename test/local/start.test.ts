@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../local/data-dir-lock.ts';
 import { LOCAL_AWS, startLocalEngine } from '../../local/local-engine.ts';
 import { freePort, run } from '../support/child.ts';
-import { V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
+import { basicAuthorization, V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
 import { SUCCESS } from '../support/test-receiver.ts';
 
 const SERVER_MSG_ID = '0b2676769e9eceb4983cb12966586f48';
@@ -225,7 +225,7 @@ describe('npm start', () => {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json; charset=utf-8',
-          Authorization: `Basic ${Buffer.from('openim:s3cret').toString('base64')}`,
+          Authorization: basicAuthorization('openim', 's3cret'),
         },
         body: V38_EXAMPLE_BODY,
       });

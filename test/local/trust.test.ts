@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { replay, spoolSource } from '../../tools/fallback-replay.ts';
 import { type HttpReceiver, startHttpReceiver } from '../support/http-receiver.ts';
 import {
+  basicAuthorization,
   encodeBody,
   requestHeaders,
   sampleMessage,
@@ -35,7 +36,7 @@ async function deliver(url: string, n: number, headers: Record<string, string> =
 
 /** The Authorization header Go builds from URL userinfo. */
 function basicHeader({ username, password }: typeof CREDENTIALS): Record<string, string> {
-  return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+  return { Authorization: basicAuthorization(username, password) };
 }
 
 describe('credentials over HTTP', () => {

@@ -188,6 +188,14 @@ export function requestHeaders(message: OpenImMessage): Record<string, string> {
   };
 }
 
+/**
+ * The `Authorization` value Go's net/http builds from the userinfo of OpenIM's url
+ * (`http://user:password@host`).
+ */
+export function basicAuthorization(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
 /** The body that v3.8 servers send, verbatim from the reference page. */
 export const V38_EXAMPLE_BODY =
   '{"sendID":"user_a","callbackCommand":"callbackAfterSendSingleMsgCommand","serverMsgID":"0b2676769e9eceb4983cb12966586f48","clientMsgID":"f4ff79f97195113e3048bbfedb5748b6","operationID":"37a60d50-4799-4de2-bfc9-d9d0ccf2e8b5","senderPlatformID":5,"senderNickname":"Alice","sessionType":1,"msgFrom":100,"contentType":101,"status":1,"sendTime":1746797848316,"createTime":1746797847589,"content":"{\\"content\\":\\"hi\\"}","seq":0,"atUserList":null,"faceURL":"","ex":"","recvID":"user_b"}\n';

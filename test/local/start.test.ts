@@ -244,14 +244,7 @@ describe('npm start', () => {
 describe('npm start under a supervisor', () => {
   it('stops when only npm gets SIGTERM: answers and stores the request in flight, frees its ports and its data folder', async () => {
     // GIVEN npm start in its own process group, as a supervisor or a terminal starts it
-    const dir = await mkdtemp(join(tmpdir(), 'receiver-supervised-'));
-    const dynamoPort = await freePort();
-    const started = run('npm', ['start'], {
-      PORT: '0',
-      DYNAMODB_PORT: String(dynamoPort),
-      DATA_DIR: dir,
-    });
-    const npmPid = started.child.pid as number;
+    const { dir, dynamoPort, started, npmPid } = await startSupervised('receiver-supervised-');
     let receiverPid = 0;
     try {
       const [, url] = await started.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
@@ -310,8 +303,7 @@ describe('npm start under a supervisor', () => {
         await engine.close();
       }
     } finally {
-      if (receiverPid > 0 && isRunning(receiverPid)) process.kill(receiverPid, 'SIGKILL');
-      await rm(dir, { recursive: true, force: true });
+      await cleanUp(receiverPid, dir);
     }
   }, 60_000);
 });
@@ -319,14 +311,7 @@ describe('npm start under a supervisor', () => {
 describe('npm start under a supervisor, stopped while starting', () => {
   it('stops and frees everything when npm gets SIGTERM before the receiver is ready', async () => {
     // GIVEN npm start, caught while the receiver is starting: it holds the data folder, no banner yet
-    const dir = await mkdtemp(join(tmpdir(), 'receiver-early-'));
-    const dynamoPort = await freePort();
-    const started = run('npm', ['start'], {
-      PORT: '0',
-      DYNAMODB_PORT: String(dynamoPort),
-      DATA_DIR: dir,
-    });
-    const npmPid = started.child.pid as number;
+    const { dir, dynamoPort, started, npmPid } = await startSupervised('receiver-early-');
     let receiverPid = 0;
     try {
       await eventually(() => {
@@ -345,11 +330,28 @@ describe('npm start under a supervisor, stopped while starting', () => {
       await expect(canListen(dynamoPort)).resolves.toBe(true);
       await expect(stat(join(dir, 'receiver.pid'))).rejects.toThrow(/ENOENT/);
     } finally {
-      if (receiverPid > 0 && isRunning(receiverPid)) process.kill(receiverPid, 'SIGKILL');
-      await rm(dir, { recursive: true, force: true });
+      await cleanUp(receiverPid, dir);
     }
   }, 60_000);
 });
+
+/** `npm start` on a fresh data folder and engine port, started as a supervisor starts it. */
+async function startSupervised(prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const dynamoPort = await freePort();
+  const started = run('npm', ['start'], {
+    PORT: '0',
+    DYNAMODB_PORT: String(dynamoPort),
+    DATA_DIR: dir,
+  });
+  return { dir, dynamoPort, started, npmPid: started.child.pid as number };
+}
+
+/** Kills the receiver if a failed test left it running, and removes its data folder. */
+async function cleanUp(receiverPid: number, dir: string): Promise<void> {
+  if (receiverPid > 0 && isRunning(receiverPid)) process.kill(receiverPid, 'SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+}
 
 /** Resolves once `condition` holds, or rejects after `timeoutMs`. */
 async function eventually(condition: () => boolean, timeoutMs = 15_000): Promise<void> {

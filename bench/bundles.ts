@@ -38,8 +38,23 @@ export async function synthesizeReceiver(outdir: string): Promise<SynthesizedFun
   return (await runChild<SynthesizedFunction>(script, [outdir], options)).result;
 }
 
+/** A module of the code (a path from the root) and what a bundle takes in its place. */
+export type Substitute = { readonly module: string; readonly standIn: string };
+
+/** Resolves `module` to `standIn` wherever it is imported. */
+function substitution({ module, standIn }: Substitute): esbuild.Plugin {
+  const [from, to] = [join(REPO_ROOT, module), join(REPO_ROOT, standIn)];
+  const resolve = ({ path, resolveDir }: esbuild.OnResolveArgs) =>
+    join(resolveDir, path) === from ? { path: to } : undefined;
+  return { name: 'substitute', setup: (build) => build.onResolve({ filter: /\.ts$/ }, resolve) };
+}
+
 /** Bundles `entry` (relative to the repository root) into `outdir/index.mjs` like the CDK does. */
-export async function buildBundle(entry: string, outdir: string, external: string[] = []) {
+export async function buildBundle(
+  entry: string,
+  outdir: string,
+  { external = [], substitute }: { external?: string[]; substitute?: Substitute } = {},
+) {
   await mkdir(outdir, { recursive: true });
   const path = join(outdir, 'index.mjs');
   const { metafile } = await esbuild.build({
@@ -48,8 +63,12 @@ export async function buildBundle(entry: string, outdir: string, external: strin
     entryPoints: [entry],
     outfile: path,
     external,
+    plugins: substitute ? [substitution(substitute)] : [],
     metafile: true,
   });
+  if (substitute && !(substitute.standIn in metafile.inputs)) {
+    throw new Error(`${entry} no longer imports ${substitute.module}: update the substitute`);
+  }
   if (external.length > 0) {
     // What is left out resolves from here, as from the runtime's own modules in Lambda.
     await symlink(join(REPO_ROOT, 'node_modules'), join(outdir, 'node_modules'), 'dir');

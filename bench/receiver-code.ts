@@ -17,6 +17,9 @@ export { localTableNames } from '../lambda/table-schema.ts';
 /** The module the CDK bundles as the function, relative to the repository root. */
 export const RECEIVER_ENTRY = 'lambda/handler.ts';
 
+/** The AWS clients' request-signing hash, and the SDK's own that the benchmark compares it with. */
+export const SIGNING_HASH = { module: 'lambda/sha256.ts', standIn: 'bench/sdk-sha256.ts' };
+
 /** The item the receiver stores for a request body, built by the receiver's own record code. */
 export function storedItemOf(body: object): Record<string, AttributeValue> {
   const record = afterSendSingleMsg.toRecord(body as AfterSendSingleMsg, {

@@ -61,6 +61,7 @@ per-round ratios. Every figure is also in \`bench-results.json\`.
 | … with the SDK external | ${cold('sdkExternal')} | | ${x.coldStartSdkExternalOverBundledRatio} | | |
 | … with \`--enable-source-maps\` | ${cold('sourceMaps')} | | ${x.coldStartSourceMapsOverReceiverRatio} | | |
 | Warm invocations (storage stubbed) | ${warm('receiver')}, ${x.warmCpuMsPerInvocation} ms CPU each | ${warm('baseline')} | ${r.warmRatio} | ${t('warmRatio', '≥ 0.8')} |
+| … against signing with the SDK's own SHA-256 | | ${warm('sdkSigning')}, ${n(x.warmSdkSigningCpuUsPerInvocation / 1000, 3)} ms CPU each | ${x.warmOverSdkSigningRatio} | | |
 ${e2e(2)}
 ${e2e(32)}
 | RSS growth over ${invocations} warm invocations | ${r.rssGrowthMB} MB (${x.rssGrowthSettledMB} MB from the second checkpoint; heap ${x.heapGrowthMB} MB) | | | ${t('rssGrowthMB', `≤ ${FLAT_RSS_MB} MB`)} |

@@ -141,6 +141,12 @@ export function resultsJson(m: Measurements) {
       coldStartProcessWallMs: cold('receiver', 'wallMs'),
       warmCpuMsPerInvocation: warmCpuMs('receiver'),
       warmBaselineCpuMsPerInvocation: warmCpuMs('baseline'),
+      warmSdkSigningOpsPerSec: round(median(warm('sdkSigning', 'opsPerSec')), 0),
+      warmSdkSigningCpuUsPerInvocation: round(median(warm('sdkSigning', 'cpuUsPerInvocation')), 0),
+      warmOverSdkSigningRatio: round(
+        medianRatio(warm('receiver', 'opsPerSec'), warm('sdkSigning', 'opsPerSec')),
+        3,
+      ),
       logBytesPerMessage: round(m.leak.logBytesPerInvocation, 0),
       heapGrowthMB: round(m.leak.heapGrowthMB, 2),
       rssGrowthSettledMB: round(m.leak.rssGrowthSettledMB, 2),

@@ -17,7 +17,7 @@ import { measureColdStarts } from './cold-start.ts';
 import { measureEndToEnd } from './e2e.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { elapsedSeconds, progress } from './progress.ts';
-import { localTableNames, RECEIVER_ENTRY } from './receiver-code.ts';
+import { localTableNames, RECEIVER_ENTRY, SIGNING_HASH } from './receiver-code.ts';
 import { assertFinite, describeMachine, type Measurements, resultsJson } from './results.ts';
 import { renderResults, replaceResults } from './results-section.ts';
 import { measureLeak, measureWarm, startStub } from './warm.ts';
@@ -69,12 +69,16 @@ progress(`plan: ${JSON.stringify(PLAN)}; scratch in ${workDir}`);
 try {
   progress('synthesizing the real app with bundling (CDK + esbuild), and the other bundles');
   const fn = await synthesizeReceiver(join(workDir, 'cdk.out'));
-  const bundle = (entry: string, dir: string, external: string[] = []) =>
-    buildBundle(entry, join(workDir, dir), external);
+  const bundle = (entry: string, dir: string, changes?: Parameters<typeof buildBundle>[2]) =>
+    buildBundle(entry, join(workDir, dir), changes);
   const rebuilt = await bundle(RECEIVER_ENTRY, 'rebuilt');
   const baseline = await bundle('bench/baseline-handler.ts', 'baseline');
   const requiredStack = await bundle('bench/required-stack-handler.ts', 'required-stack');
-  const sdkExternal = await bundle(RECEIVER_ENTRY, 'sdk-external', ['@aws-sdk/*', '@smithy/*']);
+  const sdkExternal = await bundle(RECEIVER_ENTRY, 'sdk-external', {
+    external: ['@aws-sdk/*', '@smithy/*'],
+  });
+  // The receiver as it would be without lambda/sha256.ts: its clients sign with the SDK's hash.
+  const sdkSigning = await bundle(RECEIVER_ENTRY, 'sdk-signing', { substitute: SIGNING_HASH });
   const [ours, cdks] = await Promise.all([readFile(rebuilt.path), readFile(fn.bundlePath)]);
   const rebuildMatches = ours.equals(cdks);
   progress(`  the rebuild ${rebuildMatches ? 'matches' : 'DIFFERS FROM'} the CDK's bundle`);
@@ -105,7 +109,7 @@ try {
 
   const stub = await startStub();
   const warmSetup = {
-    bundles: { receiver: fn.bundlePath, baseline: baseline.path },
+    bundles: { receiver: fn.bundlePath, baseline: baseline.path, sdkSigning: sdkSigning.path },
     handlerName: fn.handlerName,
     limits,
     env: lambdaEnvironment(fn, 'messages', stub.endpoint).env,

@@ -16,6 +16,7 @@ import { createHandler } from './receiver.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
 import { sdkDeadline } from './sdk-deadline.ts';
 import { secretsManagerCredentials } from './secret-credentials.ts';
+import { Sha256 } from './sha256.ts';
 import { parseSourceAllowlist } from './source-allowlist.ts';
 import { type CredentialSource, credentialOrigin, staticCredentials } from './webhook-auth.ts';
 
@@ -35,6 +36,11 @@ const TABLE_DEADLINE_MS = 1_500;
 
 /** Time for keeping a message in the fallback queue, then logging the loss if it failed too. */
 const QUEUE_DEADLINE_MS = 1_000;
+
+/** Settings for each AWS client: its time limit, and request signing with {@link Sha256}. */
+function clientSettings(deadlineMs: number, attempts?: number) {
+  return { ...sdkDeadline(deadlineMs, attempts), sha256: Sha256 };
+}
 
 /** Reads a required environment variable, failing the cold start with the fix if it is missing. */
 function requiredEnv(name: string): string {
@@ -78,7 +84,7 @@ function credentialSource(): CredentialSource | undefined {
   const origin = credentialOrigin(process.env);
   if (origin.kind === 'secret') {
     // Two attempts, each cut at half the deadline: Secrets Manager's answer fits, a hung one is cut.
-    const client = new SecretsManagerClient(sdkDeadline(SECRET_DEADLINE_MS, 2));
+    const client = new SecretsManagerClient(clientSettings(SECRET_DEADLINE_MS, 2));
     return secretsManagerCredentials({ secretId: origin.secretId, client });
   }
   return origin.kind === 'static' ? staticCredentials(origin.credentials) : undefined;
@@ -93,7 +99,7 @@ function fallback(): MessageFallback | undefined {
     return fallbackOnFirstUse(async () => {
       const { createSqsFallback, SQSClient } = await import('./sqs-fallback.ts');
       return createSqsFallback({
-        client: new SQSClient(sdkDeadline(QUEUE_DEADLINE_MS)),
+        client: new SQSClient(clientSettings(QUEUE_DEADLINE_MS)),
         queueUrl,
       });
     });
@@ -110,7 +116,7 @@ const serviceName = optionalEnv('POWERTOOLS_SERVICE_NAME') ?? SERVICE_NAME;
 /** The deployed handler. Each AWS endpoint follows AWS_ENDPOINT_URL_<SERVICE> when it is set. */
 export const handler = createHandler({
   store: createDynamoArchiveStore({
-    client: new DynamoDBClient(sdkDeadline(TABLE_DEADLINE_MS)),
+    client: new DynamoDBClient(clientSettings(TABLE_DEADLINE_MS)),
     tables,
     deadlineMs: TABLE_DEADLINE_MS,
   }),

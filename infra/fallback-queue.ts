@@ -7,15 +7,13 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SQS_MAX_MESSAGE_BYTES } from '../lambda/message-fallback.ts';
 
 /** The longest SQS keeps a message. Records wait here that long for `npm run replay`. */
 export const FALLBACK_RETENTION = Duration.days(14);
 
 /** The age of the oldest record at which the second alarm warns that retention is running out. */
 export const FALLBACK_AGE_WARNING = Duration.days(10);
-
-/** The largest message SQS accepts (1 MiB); a record is at most one DynamoDB item (400 KB). */
-export const FALLBACK_MAX_MESSAGE_BYTES = 1_048_576;
 
 /** Properties of {@link FallbackQueue}. */
 export interface FallbackQueueProps {
@@ -41,7 +39,9 @@ export class FallbackQueue extends Construct {
 
     this.queue = new Queue(this, 'Queue', {
       retentionPeriod: FALLBACK_RETENTION,
-      maxMessageSizeBytes: FALLBACK_MAX_MESSAGE_BYTES,
+      // A record is at most one DynamoDB item (400 KB); its JSON may be larger, and the fallback
+      // compresses what would not fit (see lambda/message-fallback.ts).
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // How long a received record stays hidden, for readers that do not choose their own

@@ -152,6 +152,8 @@ export class ReceiverMonitoring extends Construct {
   readonly messagesLostAlarm: Alarm;
   /** Many requests came without the right credentials. */
   readonly authFailuresAlarm: Alarm;
+  /** A message claimed a seq that another message already held. */
+  readonly seqConflictsAlarm: Alarm;
   /** Every alarm of the stack, this construct's and the fallback queue's. */
   readonly alarms: readonly Alarm[];
   /** The topic that e-mails the alarms, when an address was given. */
@@ -271,6 +273,18 @@ export class ReceiverMonitoring extends Construct {
       metric: this.receiverMetric(MetricName.authFailure, Stats.SUM),
       threshold: AUTH_FAILURE_THRESHOLD,
     });
+    this.seqConflictsAlarm = this.alarm({
+      id: 'SeqConflictsAlarm',
+      name: 'seq-conflicts',
+      description:
+        "A save-DB callback brought a message for a seq that another message already holds: " +
+        'OpenIM was restored or reinstalled (its seqs start again), or two OpenIM servers post ' +
+        'to this receiver. Both messages are kept; the seq stays with the first. First: the ' +
+        "WARN 'Seq conflict' lines (both serverMsgIDs), then npm run -s records -- conflicts " +
+        `--from DAY --stack ${this.stackName}; docs/operations.md, Seq conflicts.`,
+      metric: this.receiverMetric(MetricName.seqConflict, Stats.SUM),
+      threshold: 1,
+    });
 
     this.alarms = [
       this.messagesLostAlarm,
@@ -282,6 +296,7 @@ export class ReceiverMonitoring extends Construct {
       this.functionThrottlesAlarm,
       this.tableThrottlesAlarm,
       this.authFailuresAlarm,
+      this.seqConflictsAlarm,
     ];
     // A lost message, a burst of 401s or an expiring record needs acting on whatever follows; the
     // others are states, and their end is worth an e-mail too.
@@ -289,6 +304,7 @@ export class ReceiverMonitoring extends Construct {
       (alarm) =>
         alarm !== this.messagesLostAlarm &&
         alarm !== this.authFailuresAlarm &&
+        alarm !== this.seqConflictsAlarm &&
         alarm !== fallback.oldRecordAlarm,
     );
     this.alarmTopic =
@@ -405,6 +421,7 @@ export class ReceiverMonitoring extends Construct {
               this.receiverMetric(MetricName.lost, Stats.SUM),
               this.receiverMetric(MetricName.fallbackWrite, Stats.SUM),
               this.receiverMetric(MetricName.authFailure, Stats.SUM),
+              this.receiverMetric(MetricName.seqConflict, Stats.SUM),
             ],
             6,
           ),

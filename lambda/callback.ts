@@ -4,7 +4,7 @@
  * routes, command resolution, the banner, the metrics and the docs) is driven by that list.
  */
 import type * as v from 'valibot';
-import type { ArchiveRecord, ArchiveStore, StoreOutcome } from './archive-store.ts';
+import type { ArchiveRecord, ArchiveStore, StoreResult } from './archive-store.ts';
 import type { RecordContext } from './message-record.ts';
 
 /** One OpenIM callback this receiver stores. */
@@ -22,7 +22,7 @@ export interface Callback<Body = unknown, Written extends ArchiveRecord = Archiv
   /** The record a valid body becomes. Pure. */
   toRecord(body: Body, context: RecordContext): Written;
   /** What the record does to the archive: the table writes, idempotent whatever the order. */
-  store(archive: ArchiveStore, record: Written): Promise<StoreOutcome>;
+  store(archive: ArchiveStore, record: Written): Promise<StoreResult>;
   /** The record's identity, for logs and the fallback: never message content. */
   identify(record: Written): Readonly<Record<string, string | number>>;
 }

@@ -50,6 +50,8 @@ export const Int32 = integerIn(INT32_MIN, INT32_MAX);
 export const Int64 = integerIn(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 /** Go `uint32`: OpenIM's per-conversation sequence number. */
 export const Seq = integerIn(0, UINT32_MAX);
+/** A seq that names a message: OpenIM numbers each conversation's messages from 1. */
+export const RealSeq = integerIn(1, UINT32_MAX);
 /** The command, as the body's `callbackCommand`. */
 export const Command = boundedString(MAX_COMMAND_BYTES, true);
 

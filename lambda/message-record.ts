@@ -116,6 +116,20 @@ export function toMessageRecord(
   };
 }
 
+/**
+ * Two callbacks' unknown fields (JSON object texts) as one: every field of both, `over`'s value
+ * where both have one; `undefined` when neither has any. The order of `under`'s fields comes
+ * first, so the result does not depend on which callback was stored first.
+ */
+export function mergeUnknownFields(
+  under: string | undefined,
+  over: string | undefined,
+): string | undefined {
+  if (under === undefined) return over;
+  if (over === undefined) return under;
+  return JSON.stringify({ ...JSON.parse(under), ...JSON.parse(over) });
+}
+
 /** `expiresAt`, in epoch seconds, when a TTL is configured: `ttlDays` after arrival. */
 export function expiryOf({ receivedAt, ttlDays }: RecordContext): { expiresAt?: number } {
   return ttlDays === undefined

@@ -33,6 +33,11 @@ export const MetricName = {
   fallbackWrite: 'FallbackWrites',
   /** A callback answered 5xx and neither stored nor kept: OpenIM will not send it again. */
   lost: 'MessagesLost',
+  /**
+   * A message whose seq another message already held: both are kept, the seq stays with the first
+   * (OpenIM restored or reinstalled, or two OpenIM servers on one receiver).
+   */
+  seqConflict: 'SeqConflicts',
   /** Time for the table writes, retries included. */
   storageLatency: 'StorageLatency',
 } as const;

@@ -18,7 +18,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { ArchiveRecord, ArchiveStore, StoreOutcome } from './archive-store.ts';
+import type { ArchiveRecord, ArchiveStore, StoreResult } from './archive-store.ts';
 import type { Callback } from './callback.ts';
 import { resolveCallback, routeCommand } from './callback-command.ts';
 import { callbackFor } from './callbacks.ts';
@@ -131,13 +131,13 @@ export function createHandler({
   };
 
   /** Stores the record; if the store fails, keeps it in the fallback and answers 503 either way. */
-  const storeOrKeep = async (callback: Callback, record: ArchiveRecord): Promise<StoreOutcome> => {
+  const storeOrKeep = async (callback: Callback, record: ArchiveRecord): Promise<StoreResult> => {
     const started = performance.now();
     try {
-      const outcome = await callback.store(store, record);
+      const result = await callback.store(store, record);
       if (metrics) recordStorageLatency(metrics, performance.now() - started);
-      counted(outcome === 'stored' ? MetricName.stored : MetricName.duplicate);
-      return outcome;
+      counted(result.outcome === 'stored' ? MetricName.stored : MetricName.duplicate);
+      return result;
     } catch (error) {
       logger.error('Storing the message failed', { errorName: errorNameOf(error) });
       const kept = await keepInFallback(callback, record);
@@ -182,11 +182,16 @@ export function createHandler({
       );
     }
 
-    const outcome = await storeOrKeep(callback, record);
+    const { outcome, seqConflict } = await storeOrKeep(callback, record);
     // Stored messages are counted by the MessagesStored metric; one INFO line each would cost more
     // than the rest of the invocation. Duplicates stay visible at INFO.
     if (outcome === 'stored') logger.debug('Message stored');
     else logger.info('Duplicate delivery; already stored');
+    if (seqConflict) {
+      // IDs only: both messages are kept, and docs/operations.md says what to do.
+      logger.warn('Seq conflict: another message already holds this seq', { ...seqConflict });
+      counted(MetricName.seqConflict);
+    }
     return successResponse();
   };
 

@@ -20,9 +20,12 @@
  * item alone, never an index (an update that changes a projected attribute writes that index too).
  *
  * **seqs**: one item per `(conversationID, seq)` that the receiver heard of, from the save-DB
- * callback (`serverMsgID`) or a revoke (`revokedBy`, `revokedAt`). Both callbacks update this one
- * item, so each sees what the other did before it, whatever their order (see `archive-store.ts`).
- * Its items also answer "which seqs never arrived" with a Query, and find a message by seq.
+ * callback (`serverMsgID`) or a revoke (`revokedBy`, `revokedAt`), or that a reconcile accounted
+ * for (`openimKind`). Both callbacks update this one item, so each sees what the other did before
+ * it, whatever their order (see `archive-store.ts`). Its items also answer "which seqs never
+ * arrived" with a Query, and find a message by seq. Two kinds of item are not seqs: seq 0 of a
+ * conversation holds its reconcile checkpoint, and the `~conflicts#…` partitions log the seqs that
+ * two messages claimed, by day, for `stats` and `records conflicts`.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -77,9 +80,65 @@ export const DerivedAttribute = {
   dayShard: 'dayShard',
   /** Who revoked the message (OpenIM's `userID` in the revoke callback). */
   revokedBy: 'revokedBy',
-  /** When the receiver got the revoke, in ms since the epoch. */
+  /**
+   * When the message was revoked, in ms since the epoch: the earliest time known, OpenIM's own
+   * revoke time once a reconcile read it, else when the receiver got the revoke callback.
+   */
   revokedAt: 'revokedAt',
+  /**
+   * When a reconcile stored the message from OpenIM's API because no callback had brought it, in
+   * ms; removed as soon as a callback brings the message after all.
+   */
+  recoveredAt: 'recoveredAt',
 } as const;
+
+/**
+ * Attribute names of the seqs table's items besides its keys (and `serverMsgID`, `revokedBy`,
+ * `revokedAt` and `expiresAt`, named as in the messages table).
+ */
+export const SeqAttribute = {
+  /**
+   * Messages whose save-DB callback (or reconcile) named this seq after another message already
+   * held it: kept as they came, never linked, never marked by this seq's revoke (a string set).
+   */
+  conflictingMsgIDs: 'conflictingMsgIDs',
+  /**
+   * What OpenIM holds at this seq when it is no chat message, as a reconcile found it:
+   * `notification` (a notification took the seq) or `deleted` (the slot was deleted in OpenIM).
+   */
+  openimKind: 'openimKind',
+  /** The notification's content type, with `openimKind` `notification`. */
+  contentType: 'contentType',
+  /** On a conversation's item (seq {@link CONVERSATION_ITEM_SEQ}): every seq up to here was asked of OpenIM. */
+  reconciledThrough: 'reconciledThrough',
+  /** On a conversation's item: when a reconcile last moved `reconciledThrough`, in ms. */
+  reconciledAt: 'reconciledAt',
+  /** On a conversation's item: the send time of the newest message a reconcile saw, in ms. */
+  newestSendTime: 'newestSendTime',
+} as const;
+
+/** What a reconcile found at a seq that holds no chat message: the values of `openimKind`. */
+export const OpenImKind = {
+  notification: 'notification',
+  deleted: 'deleted',
+} as const;
+
+/**
+ * The seq of each conversation's own item in the seqs table: OpenIM numbers messages from 1, so
+ * seq 0 holds the conversation's reconcile checkpoint, never a message.
+ */
+export const CONVERSATION_ITEM_SEQ = 0;
+
+/**
+ * The seqs table's partitions that log seq conflicts by day and shard (`~conflicts#2025-05-09#07`):
+ * `~` sorts after every OpenIM conversation prefix and starts none of them.
+ */
+const CONFLICT_LOG_PREFIX = '~conflicts#';
+
+/** The conflict log partition of a day and shard, as the `byDay` key names them. */
+export function conflictLogKey(dayShard: string): string {
+  return `${CONFLICT_LOG_PREFIX}${dayShard}`;
+}
 
 /** How many shards one day's messages are spread over in the `byDay` index. */
 export const DAY_SHARDS = 16;

@@ -6,15 +6,16 @@
  */
 import {
   type AttributeValue,
-  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { BATCH_GET_KEYS, readMessages, seqItems } from '../lambda/archive-reads.ts';
 import { groupConversationIds } from '../lambda/callbacks/after-send-group-msg.ts';
 import { singleConversationId } from '../lambda/callbacks/after-send-single-msg.ts';
 import {
+  conflictLogKey,
   DAY_SHARDS,
   DerivedAttribute,
   dayShardKey,
@@ -42,9 +43,6 @@ export interface TimeWindow {
 }
 
 const ONE_DAY_MS = 86_400_000;
-
-/** BatchGetItem's limit on keys per request. */
-const BATCH_GET_KEYS = 100;
 
 /** The pieces of a Query: a key condition and what to read. */
 interface QueryParts {
@@ -112,20 +110,7 @@ export async function* wholeRecords(
 ): AsyncGenerator<StoredMessage> {
   let batch: string[] = [];
   const flush = async function* () {
-    const found = new Map<string, StoredMessage>();
-    let keys: Record<string, AttributeValue>[] = batch.map((id) =>
-      marshall({ [MESSAGE_KEY.name]: id }),
-    );
-    while (keys.length > 0) {
-      const { Responses, UnprocessedKeys } = await client.send(
-        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys } } }),
-      );
-      for (const item of Responses?.[tableName] ?? []) {
-        const record = unmarshall(item);
-        found.set(String(record[MESSAGE_KEY.name]), record);
-      }
-      keys = UnprocessedKeys?.[tableName]?.Keys ?? [];
-    }
+    const found = await readMessages(client, tableName, batch);
     for (const id of batch) {
       const record = found.get(id);
       if (record) yield record;
@@ -137,6 +122,38 @@ export async function* wholeRecords(
     if (batch.length === BATCH_GET_KEYS) yield* flush();
   }
   if (batch.length > 0) yield* flush();
+}
+
+/** Only `attributes` of the stored records among `ids` (at most 100), in no particular order. */
+export async function readAttributes(
+  { client, tableName }: QueryTarget,
+  ids: readonly string[],
+  attributes: readonly string[],
+): Promise<StoredMessage[]> {
+  return [...(await readMessages(client, tableName, ids, attributes)).values()];
+}
+
+/** The `serverMsgID`s of a conversation's messages, 100 at a time, from its index. */
+export async function* conversationMessageIds(
+  target: QueryTarget,
+  conversationID: string,
+): AsyncGenerator<string[]> {
+  let batch: string[] = [];
+  for await (const entry of queryIndex(
+    target,
+    IndexName.byConversation,
+    DerivedAttribute.conversationId,
+    conversationID,
+    {},
+    [MESSAGE_KEY.name],
+  )) {
+    batch.push(String(entry[MESSAGE_KEY.name]));
+    if (batch.length === BATCH_GET_KEYS) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** One message by its `serverMsgID`, if it is stored. */
@@ -168,6 +185,10 @@ export interface SeqEntry {
   readonly serverMsgID?: string;
   readonly revokedBy?: string;
   readonly revokedAt?: number;
+  /** Other messages that claimed this seq after it was linked. */
+  readonly conflictingMsgIDs?: ReadonlySet<string>;
+  /** What a reconcile found in OpenIM at this seq when it holds no chat message. */
+  readonly openimKind?: string;
 }
 
 /** The seq's entry in the seqs table, and its message if stored: two GetItems. */
@@ -184,42 +205,12 @@ export async function findBySeq(
   return { ...(entry ? { entry } : {}), ...(message ? { message } : {}) };
 }
 
-/** Every seq of a conversation the archive heard of, in seq order (a consistent Query). */
+/** Every item of a conversation in the seqs table, in seq order (a consistent Query). */
 export function conversationSeqs(
   target: QueryTarget,
   conversationID: string,
 ): AsyncGenerator<StoredMessage> {
-  return queryAll(target.client, {
-    tableName: seqTable(target),
-    condition: '#c = :c',
-    names: { '#c': 'conversationID' },
-    values: { ':c': { S: conversationID } },
-    consistent: true,
-  });
-}
-
-/** A range of seqs that never arrived, both ends included. */
-export interface SeqGap {
-  readonly conversationID: string;
-  readonly fromSeq: number;
-  readonly toSeq: number;
-}
-
-/**
- * The seq ranges from 1 to the highest seq received that have no message: "not received", which
- * is not always "lost" (notifications and filtered content types take seqs too).
- */
-export async function* seqGaps(
-  target: QueryTarget,
-  conversationID: string,
-): AsyncGenerator<SeqGap> {
-  let expected = 1;
-  for await (const entry of conversationSeqs(target, conversationID)) {
-    if (entry.serverMsgID === undefined) continue;
-    const seq = Number(entry.seq);
-    if (seq > expected) yield { conversationID, fromSeq: expected, toSeq: seq - 1 };
-    expected = Math.max(expected, seq + 1);
-  }
+  return seqItems(target.client, seqTable(target), conversationID);
 }
 
 /** Index entries of several conversations merged into one stream in `sentAt` order. */
@@ -316,4 +307,61 @@ export async function* dayEntries(
 /** One UTC day's whole records, shard by shard. */
 export function dayMessages(target: QueryTarget, day: string): AsyncGenerator<StoredMessage> {
   return wholeRecords(target, dayEntries(target, day));
+}
+
+/** A seq that a second message claimed, as the conflict log keeps it. */
+export interface LoggedConflict {
+  /** The UTC day the claiming message was sent. */
+  readonly day: string;
+  readonly conversationID: string;
+  readonly seq: number;
+  /** The message the seq stays linked to. */
+  readonly linkedMsgID: string;
+  /** The message that claimed it too. */
+  readonly serverMsgID: string;
+}
+
+/** The seq conflicts logged for one UTC day, shard by shard. */
+export async function* dayConflicts(
+  target: QueryTarget,
+  day: string,
+): AsyncGenerator<LoggedConflict> {
+  for (let shard = 0; shard < DAY_SHARDS; shard += 1) {
+    for await (const item of seqItems(
+      target.client,
+      seqTable(target),
+      conflictLogKey(dayShardKey(day, shard)),
+    )) {
+      yield {
+        day,
+        conversationID: String(item.conflictConversationID),
+        seq: Number(item.conflictSeq),
+        linkedMsgID: String(item.linkedMsgID),
+        serverMsgID: String(item[MESSAGE_KEY.name]),
+      };
+    }
+  }
+}
+
+/** How many seq conflicts were logged for one UTC day: a count per shard, never the items. */
+export async function countDayConflicts(target: QueryTarget, day: string): Promise<number> {
+  let total = 0;
+  for (let shard = 0; shard < DAY_SHARDS; shard += 1) {
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await target.client.send(
+        new QueryCommand({
+          TableName: seqTable(target),
+          KeyConditionExpression: '#c = :c',
+          ExpressionAttributeNames: { '#c': 'conversationID' },
+          ExpressionAttributeValues: { ':c': { S: conflictLogKey(dayShardKey(day, shard)) } },
+          Select: 'COUNT',
+          ExclusiveStartKey,
+        }),
+      );
+      total += page.Count ?? 0;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+  return total;
 }

@@ -15,9 +15,11 @@
  * `--json`.
  */
 import { parseArgs } from 'node:util';
+import { singleConversationId } from '../lambda/callbacks/after-send-single-msg.ts';
 import { formatTable, type MainOptions, type Output, parseDay, wantsJson } from './cli-output.ts';
 import {
   conversationMessages,
+  dayConflicts,
   dayMessages,
   daysBetween,
   findBySeq,
@@ -26,9 +28,9 @@ import {
   receivedMessages,
   type StoredMessage,
   sentMessages,
-  seqGaps,
   type TimeWindow,
 } from './message-queries.ts';
+import { type GapScope, gapReport, isHeardOf, type SeqGap } from './seq-gaps.ts';
 import {
   isLocalTarget,
   READ_OPTIONS,
@@ -45,20 +47,25 @@ export const USAGE = `usage: npm run -s records -- <command> [options]
   sent USER                    what USER sent, in send order
   received USER                what USER received in one-to-one chats, in send order
   message SERVER_MSG_ID        one message
-  seq CONVERSATION_ID SEQ      the message with that seq, and its revoke if there was one
-                               (a revoke of a message never received shows alone)
-  gaps CONVERSATION_ID         the seq ranges never received, from 1 to the highest received
+  seq CONVERSATION_ID SEQ      the message with that seq, its revoke, and any other message
+                               that claimed the seq (a revoke of a message never received
+                               shows alone)
+  gaps CONVERSATION_ID         the seqs that nothing accounted for, from 1 to the highest
+                               received, and whether OpenIM still has them
+  conflicts --from DATE        messages that claimed a seq another message already held
   export --from DATE --to DATE every message sent in those days (UTC), as JSON Lines
 options: --from DATE --to DATE (YYYY-MM-DD, UTC, both included), --json,
          --stack NAME | --table NAME --seq-table NAME [--region R]
          (default: the local receiver's engine)
 
-gaps: seqs come only from OpenIM's afterMsgSaveDB callback, and OpenIM numbers more than the
-messages it sends there: notifications (a group's member and info changes, the revoke notice
-itself) and the content types filtered by deniedTypes take seqs too. So a gap means "not
-received", not "lost". To check one, ask OpenIM for those seqs of the conversation
-(POST /msg/pull_msg_by_seq with an admin token, the conversationID and the range in seqRanges):
-if they are messages this receiver should have, they were lost on the way.`;
+gaps: seqs come from OpenIM's afterMsgSaveDB callback and from npm run reconcile, which asks
+OpenIM's own API. Callbacks alone leave gaps that are not losses: OpenIM numbers more than the
+messages it sends there (notifications such as a group's member and info changes, the revoke
+notice, and the content types filtered by deniedTypes take seqs too), so without a reconcile a
+gap means "not received", not "lost". A reconcile recovers the chat messages OpenIM still has
+(it pulls them with POST /msg/pull_msg_by_seq) and accounts for notifications and deleted
+slots; the seqs left are those OpenIM itself no longer has (cleared history, retention), and
+each gap says whether a reconcile asked for it yet.`;
 
 /** The readable content of a message: the text of a text message, or its raw content. */
 function preview(message: StoredMessage): string {
@@ -136,6 +143,51 @@ async function* exportDays(
 function seqOf(text: string): number {
   if (!/^\d{1,10}$/.test(text)) throw new Error(`SEQ must be a whole number, not "${text}"`);
   return Number(text);
+}
+
+/** What a gap report covered, on one line: where it started and stopped, and what asked OpenIM. */
+function describeGapScope(scope: GapScope, gaps: number): string {
+  const parts = [
+    `${gaps} gap(s) in ${scope.conversationID}, seqs ${scope.fromSeq} to ${scope.toSeq}`,
+  ];
+  if (scope.expiredBelow) {
+    parts.push('older seqs expired with the TTL (ttlDays) and are not checked');
+  }
+  parts.push(
+    scope.reconciledThrough === undefined
+      ? 'no reconcile has asked OpenIM yet (npm run reconcile)'
+      : `a reconcile asked OpenIM through seq ${scope.reconciledThrough}` +
+          (scope.reconciledAt === undefined
+            ? ''
+            : ` on ${new Date(scope.reconciledAt).toISOString().slice(0, 16)}Z`),
+  );
+  return `${parts.join('; ')}; see --help for what a gap means`;
+}
+
+/**
+ * A conversation the archive has nothing of, said so, with the conversation it does have when the
+ * two user IDs were given in the other order (OpenIM puts the smaller first, byte by byte).
+ */
+async function neverHeardOf(target: TableTarget, conversationID: string): Promise<string> {
+  const base = `The archive has nothing of ${conversationID}: no message, no seq, no reconcile.`;
+  if (!/^(si|sn|sg|g)_/.test(conversationID)) {
+    return `${base} OpenIM names conversations si_<user>_<user> (one-to-one) and sg_<groupID> (group).`;
+  }
+  const single = /^(si|sn)_(.+)$/.exec(conversationID);
+  if (!single) return base;
+  // IDs may hold "_" themselves, so every split is tried.
+  const parts = (single[2] as string).split('_');
+  for (let i = 1; i < parts.length; i += 1) {
+    const ordered = singleConversationId(
+      single[1] === 'sn' ? 4 : 1,
+      parts.slice(0, i).join('_'),
+      parts.slice(i).join('_'),
+    );
+    if (ordered !== conversationID && (await isHeardOf(target, ordered))) {
+      return `${base} OpenIM puts the smaller user ID first: did you mean ${ordered}?`;
+    }
+  }
+  return `${base} OpenIM puts the smaller user ID first (byte order) in si_<a>_<b>.`;
 }
 
 /** What the credentials need, for an access-denied explanation. */
@@ -224,36 +276,78 @@ export async function main(
           conversationID,
           seqOf(need(second, 'a conversation ID and a seq')),
         );
-        if (json && entry) stdout.write(`${JSON.stringify({ ...entry, message })}\n`);
-        else if (entry) {
+        const conflicting = [...(entry?.conflictingMsgIDs ?? [])].sort();
+        if (json && entry) {
+          stdout.write(
+            `${JSON.stringify({
+              ...entry,
+              ...(conflicting.length > 0 ? { conflictingMsgIDs: conflicting } : {}),
+              message,
+            })}\n`,
+          );
+        } else if (entry) {
           await printAll(
             [entry],
             false,
             stdout,
-            ['conversationID', 'seq', 'serverMsgID', 'revokedBy', 'revoked at (UTC)'],
+            ['conversationID', 'seq', 'serverMsgID', 'revokedBy', 'revoked at (UTC)', 'in OpenIM'],
             (e) => [
               e.conversationID,
               e.seq,
               e.serverMsgID ?? '(never received)',
               e.revokedBy ?? '',
               e.revokedAt === undefined ? '' : new Date(e.revokedAt).toISOString(),
+              e.openimKind ?? '',
             ],
           );
           if (message) await print([message], false, stdout);
+          if (conflicting.length > 0) {
+            stdout.write(
+              `\nSeq conflict: ${conflicting.join(', ')} also claimed this seq; it stays with ` +
+                `${entry.serverMsgID}. See docs/operations.md, "Seq conflicts".\n`,
+            );
+          }
         }
         found = message ? 1 : 0;
         break;
       }
       case 'gaps': {
         const conversationID = need(first, 'a conversation ID');
-        const gaps = await printAll(
-          seqGaps(target, conversationID),
+        const { scope, gaps } = await gapReport(target, conversationID);
+        if (!scope.heardOf) {
+          stderr.write(`${await neverHeardOf(target, conversationID)}\n`);
+          return 0;
+        }
+        await printAll(
+          gaps,
           json,
           stdout,
-          ['conversationID', 'fromSeq', 'toSeq', 'seqs not received'],
-          (gap) => [gap.conversationID, gap.fromSeq, gap.toSeq, gap.toSeq - gap.fromSeq + 1],
+          ['conversationID', 'fromSeq', 'toSeq', 'seqs', 'OpenIM'],
+          (gap: SeqGap) => [
+            gap.conversationID,
+            gap.fromSeq,
+            gap.toSeq,
+            gap.toSeq - gap.fromSeq + 1,
+            gap.openim === 'not-asked' ? 'not asked yet (npm run reconcile)' : 'no longer has them',
+          ],
         );
-        stderr.write(`${gaps} gap(s) in ${conversationID}; see --help for what a gap means\n`);
+        stderr.write(`${describeGapScope(scope, gaps.length)}\n`);
+        return 0;
+      }
+      case 'conflicts': {
+        if (!from) throw new Error('conflicts needs --from DATE (and --to DATE, default today)');
+        const conflictTarget = target;
+        const days = daysBetween(from, to ?? new Date().toISOString().slice(0, 10));
+        found = await printAll(
+          (async function* () {
+            for (const day of days) yield* dayConflicts(conflictTarget, day);
+          })(),
+          json,
+          stdout,
+          ['day', 'conversationID', 'seq', 'held by', 'claimed by'],
+          (c) => [c.day, c.conversationID, c.seq, c.linkedMsgID, c.serverMsgID],
+        );
+        stderr.write(`${found} seq conflict(s); see docs/operations.md, "Seq conflicts"\n`);
         return 0;
       }
       case 'export': {

@@ -78,7 +78,13 @@ function withoutSeqs(store: ArchiveStore, seqTableName: string | undefined): Arc
         "stack's SeqTableName output).",
     );
   };
-  return { insertMessage: store.insertMessage, saveMessage: needsSeqs, recordRevoke: needsSeqs };
+  return {
+    insertMessage: store.insertMessage,
+    saveMessage: needsSeqs,
+    recordRevoke: needsSeqs,
+    recoverMessage: needsSeqs,
+    recordSeqKind: needsSeqs,
+  };
 }
 
 /** Runs the command with `argv` (without node and the script) and resolves with the exit code. */
@@ -167,13 +173,20 @@ export async function main(
       target.seqTableName,
     );
     const report = await replay(source, store, (r) => {
-      const done = r.stored + r.alreadyStored;
+      const done = r.stored + r.alreadyStored + r.skipped.length;
       stderr.write(`\r  ${done}${total === undefined ? '' : `/${total}`} replayed`);
     });
     stderr.write(
       `\nDone: ${report.stored} stored, ${report.alreadyStored} were already in the table.\n`,
     );
-    return 0;
+    if (report.skipped.length === 0) return 0;
+    stderr.write(
+      `${report.skipped.length} record(s) could not be stored and were left in ` +
+        `${source.failedName}:\n${report.skipped
+          .map(({ identity, reason }) => `  ${identity}: ${reason}\n`)
+          .join('')}`,
+    );
+    return 1;
   } catch (error) {
     stderr.write(
       `\nReplay stopped: ${describeFailure(error, context)}\n` +

@@ -7,7 +7,7 @@
 import * as v from 'valibot';
 import type { RevokeRecord } from '../archive-store.ts';
 import type { Callback } from '../callback.ts';
-import { Command, Id, Seq } from '../message-fields.ts';
+import { Command, Id, RealSeq } from '../message-fields.ts';
 import { expiryOf } from '../message-record.ts';
 
 /** The command, with OpenIM's typo. */
@@ -17,7 +17,7 @@ export const AFTER_REVOKE_MSG = 'callbackBeforeAfterMsgCommand';
 export const AfterRevokeMsgSchema = v.looseObject({
   callbackCommand: Command,
   conversationID: Id,
-  seq: Seq,
+  seq: RealSeq,
   userID: Id,
 });
 

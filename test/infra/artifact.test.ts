@@ -784,6 +784,13 @@ describe('the synthesized artifact', () => {
             encodeRevokeBody({ conversationID: `sg_${group.groupID}`, seq: 3, userID: 'u' }),
             ok,
           ),
+          // Another message of the group claiming seq 3: a seq conflict
+          postEvent(
+            on(COMMANDS.saveDB),
+            `/${COMMANDS.saveDB}`,
+            encodeSaveDbBody(sampleGroupMessage(64, { groupID: group.groupID }), 3),
+            ok,
+          ),
         ]),
       );
       dynamo.failWith = {
@@ -806,7 +813,7 @@ describe('the synthesized artifact', () => {
 
       // THEN: the outcomes were what each request was meant to cause
       expect(runs.flatMap((run) => run.answers.map((answer) => answer.statusCode))).toEqual([
-        200, 200, 401, 200, 200, 200, 503, 503,
+        200, 200, 401, 200, 200, 200, 200, 503, 503,
       ]);
 
       // THEN: every receiver metric is read somewhere, and each one read is one emitted

@@ -138,6 +138,7 @@ const ALARMS = [
   'function-throttles',
   'table-throttles',
   'auth-failures',
+  'seq-conflicts',
 ];
 
 /** The synth warnings that say no alarm notifies anyone. */
@@ -217,6 +218,18 @@ describe('ReceiverMonitoring with the default settings', () => {
       expect(alarm).toMatchObject({ ...AT_LEAST_ONCE, Threshold: 10 });
       expect(alarm.AlarmDescription).toMatch(
         /npm run webhook-url -- --stack OpenImCallbackReceiver[\s\S]*allowedSourceCidrs/,
+      );
+    });
+
+    it('goes off on any seq conflict in 5 minutes, and says how to find both messages', () => {
+      // WHEN
+      const [, alarm] = alarmNamed(template, 'seq-conflicts');
+
+      // THEN
+      expect(alarmMetric(alarm)).toEqual(receiverMetric(MetricName.seqConflict, 300));
+      expect(alarm).toMatchObject({ ...AT_LEAST_ONCE, Threshold: 1 });
+      expect(alarm.AlarmDescription).toMatch(
+        /Seq conflict[\s\S]*records -- conflicts --from DAY --stack OpenImCallbackReceiver/,
       );
     });
 

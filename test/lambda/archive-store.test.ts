@@ -1,43 +1,26 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoArchiveStore } from '../../lambda/archive-store.ts';
-import { groupConversationId } from '../../lambda/callbacks/after-send-group-msg.ts';
-import { singleConversationId } from '../../lambda/callbacks/after-send-single-msg.ts';
-import { createHandler, type ReceiverHandler } from '../../lambda/receiver.ts';
-import { sdkDeadline } from '../../lambda/sdk-deadline.ts';
+import { SAVE_DB_FIELDS } from '../../lambda/callbacks/after-msg-save-db.ts';
+import type { MessageRecord } from '../../lambda/message-record.ts';
 import { type ArchiveTableNames, MESSAGES_TABLE, SEQS_TABLE } from '../../lambda/table-schema.ts';
+import { LOCAL_AWS, type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
 import {
-  ensureArchiveTables,
-  LOCAL_AWS,
-  type LocalEngine,
-  startLocalEngine,
-} from '../../local/local-engine.ts';
-import {
-  COMMANDS,
-  encodeBody,
-  encodeGroupBody,
-  encodeRevokeBody,
-  encodeSaveDbBody,
-  mainRequestPath,
-  type OpenImGroupMessage,
-  type OpenImMessage,
-  sampleGroupMessage,
-  sampleMessage,
-} from '../support/openim-wire.ts';
-import { singleRecordOf } from '../support/records.ts';
+  archiveState,
+  callbacksOf,
+  conversationOf,
+  type Delivered,
+  deliver,
+  deliveriesArb,
+  expectedUnknownFields,
+  harnessInstance,
+  NOW,
+} from '../support/archive-harness.ts';
+import { type OpenImMessage, sampleGroupMessage, sampleMessage } from '../support/openim-wire.ts';
+import { keptSaveDbOfMessage, singleRecordOf } from '../support/records.ts';
 import { inParallel } from '../support/send.ts';
-import {
-  freshTableNames,
-  messageItem,
-  post,
-  quietLogger,
-  SUCCESS,
-  scanAll,
-} from '../support/test-receiver.ts';
+import { messageItem, SUCCESS, scanAll } from '../support/test-receiver.ts';
 import { meterWrites } from '../support/write-units.ts';
-
-const NOW = 1_764_000_000_000;
 
 let engine: LocalEngine;
 beforeAll(async () => {
@@ -45,150 +28,18 @@ beforeAll(async () => {
 });
 afterAll(() => engine.close());
 
-/**
- * A receiver on new tables, on its own client (as one Lambda instance), with a fixed clock. With
- * `jitterMs`, each request waits up to that long before it is sent, as network and Lambda
- * scheduling make the requests of two instances interleave every which way.
- */
-async function instance(tables?: ArchiveTableNames, jitterMs = 0) {
-  const names = tables ?? freshTableNames();
-  if (!tables) await ensureArchiveTables(engine.client, names);
-  const client = new DynamoDBClient({
-    ...LOCAL_AWS,
-    endpoint: engine.endpoint,
-    ...sdkDeadline(5_000),
-  });
-  if (jitterMs > 0) {
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs));
-        return next(args);
-      },
-      { step: 'initialize', name: 'jitter' },
-    );
-  }
-  const store = createDynamoArchiveStore({ client, tables: names, deadlineMs: 5_000 });
-  const handler = createHandler({ store, logger: quietLogger(), now: () => NOW });
-  return { tables: names, client, store, handler };
-}
+/** A receiver on new tables (or `tables`), as one Lambda instance. */
+const instance = (tables?: ArchiveTableNames, jitterMs = 0) =>
+  harnessInstance(engine, { ...(tables ? { tables } : {}), jitterMs });
 
-/** A message in one of the kinds of conversation, with its real seq and maybe a revoke. */
-interface Delivered {
-  readonly kind: 'single' | 'group';
-  readonly message: OpenImMessage | OpenImGroupMessage;
-  /** The message as the save-DB callback has it, when a field differs from the after-send's. */
-  readonly saved?: OpenImMessage | OpenImGroupMessage;
-  /** Fields a newer OpenIM adds to the after-send body alone. */
-  readonly afterSendExtra?: Record<string, unknown>;
-  readonly seq: number;
-  readonly revokedBy?: string;
-}
-
-/** Its conversation, as OpenIM names it. */
-function conversationOf({ kind, message }: Delivered): string {
-  return kind === 'group'
-    ? groupConversationId(message.sessionType, (message as OpenImGroupMessage).groupID)
-    : singleConversationId(message.sessionType, message.sendID, (message as OpenImMessage).recvID);
-}
-
-/** The callbacks OpenIM sends for a message: after-send, save-DB and, if revoked, the revoke. */
-type Callback = 'afterSend' | 'saveDB' | 'revoke';
-
-/** Posts one callback of a message exactly as OpenIM `main` puts it on the wire. */
-async function deliver(handler: ReceiverHandler, d: Delivered, callback: Callback) {
-  const keys = d.message as { sendID: string; recvID?: string; groupID?: string };
-  switch (callback) {
-    case 'afterSend':
-      return d.kind === 'group'
-        ? post(
-            handler,
-            mainRequestPath(COMMANDS.group, keys),
-            encodeGroupBody(d.message as OpenImGroupMessage, 'main', d.afterSendExtra),
-          )
-        : post(
-            handler,
-            mainRequestPath(COMMANDS.single, keys),
-            encodeBody(d.message as OpenImMessage, 'main', d.afterSendExtra),
-          );
-    case 'saveDB':
-      return post(
-        handler,
-        mainRequestPath(COMMANDS.saveDB, keys),
-        encodeSaveDbBody(d.saved ?? d.message, d.seq),
-      );
-    case 'revoke':
-      return post(
-        handler,
-        `/${COMMANDS.revoke}`,
-        encodeRevokeBody({
-          conversationID: conversationOf(d),
-          seq: d.seq,
-          userID: d.revokedBy ?? '',
-        }),
-      );
-  }
-}
-
-/** Both tables' items, in key order, for comparing whole states. */
-async function state(tables: ArchiveTableNames) {
-  const byKey = (items: Record<string, unknown>[], key: (i: Record<string, unknown>) => string) =>
-    items.sort((a, b) => key(a).localeCompare(key(b)));
-  return {
-    messages: byKey(await scanAll(engine.client, tables.messages), (i) => String(i.serverMsgID)),
-    seqs: byKey(await scanAll(engine.client, tables.seqs), (i) => `${i.conversationID}#${i.seq}`),
-  };
-}
-
-/** A few messages in one-to-one chats and groups, each with its seq, some revoked. */
-const deliveredArb: fc.Arbitrary<Delivered[]> = fc
-  .array(
-    fc.record({
-      group: fc.boolean(),
-      changed: fc.boolean(),
-      revoked: fc.boolean(),
-      extra: fc.boolean(),
-    }),
-    { minLength: 1, maxLength: 5 },
-  )
-  .chain((shapes) =>
-    fc.integer({ min: 0, max: 1_000_000 }).map((base) =>
-      shapes.map(({ group, changed, revoked, extra }, i): Delivered => {
-        const n = base * 10 + i;
-        const message = group ? sampleGroupMessage(n) : sampleMessage(n);
-        return {
-          kind: group ? 'group' : 'single',
-          message,
-          // A save-DB value may differ from the after-send's: it wins, in either order.
-          ...(changed ? { saved: { ...message, ex: `after save ${n}` } } : {}),
-          ...(extra ? { afterSendExtra: { isRead: false } } : {}),
-          seq: 1 + i,
-          ...(revoked ? { revokedBy: message.sendID } : {}),
-        };
-      }),
-    ),
-  );
-
-/** Every callback of every message, some delivered twice, in any order. */
-const deliveriesArb = deliveredArb.chain((delivered) => {
-  const all = delivered.flatMap((d) =>
-    (['afterSend', 'saveDB', 'revoke'] as const)
-      .filter((callback) => callback !== 'revoke' || d.revokedBy)
-      .map((callback) => ({ d, callback })),
-  );
-  return fc
-    .tuple(
-      fc.shuffledSubarray([...all, ...all], { minLength: all.length, maxLength: all.length * 2 }),
-      fc.integer({ min: 1, max: 4 }),
-    )
-    .filter(([order]) => all.every((one) => order.includes(one)))
-    .map(([order, parallel]) => ({ delivered, order, parallel }));
-});
+/** Both tables' items, in key order. */
+const state = (tables: ArchiveTableNames) => archiveState(engine, tables);
 
 describe('the archive store', () => {
   it('stores an after-send message once and reports a repeat as a duplicate', async () => {
     const { store, client } = await instance();
-    expect(await store.insertMessage(singleRecordOf(1))).toBe('stored');
-    expect(await store.insertMessage(singleRecordOf(1))).toBe('duplicate');
+    expect(await store.insertMessage(singleRecordOf(1))).toEqual({ outcome: 'stored' });
+    expect(await store.insertMessage(singleRecordOf(1))).toEqual({ outcome: 'duplicate' });
     client.destroy();
   });
 
@@ -198,8 +49,7 @@ describe('the archive store', () => {
         // GIVEN the state that the callbacks leave in their natural order
         const natural = await instance();
         for (const d of delivered) {
-          for (const callback of ['afterSend', 'saveDB', 'revoke'] as const) {
-            if (callback === 'revoke' && !d.revokedBy) continue;
+          for (const callback of callbacksOf(d)) {
             expect(await deliver(natural.handler, d, callback)).toEqual({
               statusCode: 200,
               body: SUCCESS,
@@ -219,7 +69,7 @@ describe('the archive store', () => {
         }
 
         // THEN both tables hold exactly the same items: one record per message, the real seq,
-        // the save-DB values, every revoke marked
+        // the save-DB values, every revoke marked, the unknown fields of both callbacks
         const expected = await state(natural.tables);
         expect(await state(shuffled.tables)).toEqual(expected);
         expect(expected.messages).toHaveLength(delivered.length);
@@ -233,16 +83,16 @@ describe('the archive store', () => {
           });
           if (d.revokedBy) expect(record).toMatchObject({ revokedBy: d.revokedBy, revokedAt: NOW });
           else expect(record).not.toHaveProperty('revokedBy');
-          // Fields only the after-send callback carried are kept, whichever came first
-          if (d.afterSendExtra) {
-            expect(JSON.parse(String(record?.unknownFields))).toEqual(d.afterSendExtra);
-          } else expect(record).not.toHaveProperty('unknownFields');
+          // Fields only one callback carried are kept, whichever came first; the save-DB's win
+          const unknown = expectedUnknownFields(d);
+          if (unknown) expect(JSON.parse(String(record?.unknownFields))).toEqual(unknown);
+          else expect(record).not.toHaveProperty('unknownFields');
         }
         for (const { client } of [natural, shuffled]) client.destroy();
       }),
-      { numRuns: 25 },
+      { numRuns: 40 },
     );
-  }, 120_000);
+  }, 180_000);
 
   it('marks every message whose revoke and save-DB run at the same moment in two instances', async () => {
     // GIVEN two Lambda instances (own clients, own stores) on the same tables, whose requests
@@ -299,6 +149,156 @@ describe('the archive store', () => {
     const record = await messageItem(engine.client, tables.messages, d.message.serverMsgID);
     expect(record).toMatchObject({ seq: 0 });
     expect(record).not.toHaveProperty('revokedBy');
+    client.destroy();
+  });
+});
+
+describe('a seq that a second message claims', () => {
+  /** Message `n` of a conversation between user_1 and user_2 (so two messages share it). */
+  const inOneChat = (n: number, seq: number, revokedBy?: string): Delivered => ({
+    kind: 'single',
+    message: sampleMessage(n, { sendID: 'user_1', recvID: 'user_2' }),
+    seq,
+    ...(revokedBy ? { revokedBy } : {}),
+  });
+
+  it.each([
+    ['after the first message', ['first', 'second', 'revoke']],
+    ['before the second message', ['first', 'revoke', 'second']],
+    ['before both', ['revoke', 'first', 'second']],
+  ] as const)(
+    'stays with the first message; both are kept, and a revoke arriving %s marks the first only',
+    async (_when, order) => {
+      // GIVEN two different messages whose save-DB callbacks bring the same seq of one chat (an
+      // OpenIM restored from a backup, or two OpenIM servers on one receiver)
+      const { handler, tables, client, store } = await instance();
+      const first = inOneChat(610_001, 7, 'user_1');
+      const second = inOneChat(610_002, 7);
+      const conversationID = conversationOf(first);
+
+      // WHEN they and a revoke of that seq arrive
+      for (const step of order) {
+        const answer =
+          step === 'revoke'
+            ? await deliver(handler, first, 'revoke')
+            : await deliver(handler, step === 'first' ? first : second, 'saveDB');
+        expect(answer).toEqual({ statusCode: 200, body: SUCCESS });
+      }
+
+      // THEN the seq stays linked to the first, which alone is marked revoked; the second is
+      // stored as it came, with the seq it claimed, and the conflict is on the seq and in the log
+      const [seqItem] = (await scanAll(engine.client, tables.seqs)).filter(
+        (item) => item.conversationID === conversationID,
+      );
+      expect(seqItem).toMatchObject({
+        conversationID,
+        seq: 7,
+        serverMsgID: first.message.serverMsgID,
+        revokedBy: 'user_1',
+        conflictingMsgIDs: new Set([second.message.serverMsgID]),
+      });
+      const records = await scanAll(engine.client, tables.messages);
+      expect(records).toHaveLength(2);
+      expect(records.find((r) => r.serverMsgID === first.message.serverMsgID)).toMatchObject({
+        seq: 7,
+        revokedBy: 'user_1',
+      });
+      const claimant = records.find((r) => r.serverMsgID === second.message.serverMsgID);
+      expect(claimant).toMatchObject({ seq: 7, content: second.message.content });
+      expect(claimant).not.toHaveProperty('revokedBy');
+      const log = (await scanAll(engine.client, tables.seqs)).filter((item) =>
+        String(item.conversationID).startsWith('~conflicts#'),
+      );
+      expect(log).toEqual([
+        expect.objectContaining({
+          conflictConversationID: conversationID,
+          conflictSeq: 7,
+          serverMsgID: second.message.serverMsgID,
+          linkedMsgID: first.message.serverMsgID,
+        }),
+      ]);
+
+      // AND a repeat of the second message's callbacks changes nothing and reports nothing new
+      const before = await state(tables);
+      const saved = keptSaveDbOfMessage(second.message as OpenImMessage, 7).record;
+      expect(await store.saveMessage(saved as MessageRecord, SAVE_DB_FIELDS)).toEqual({
+        outcome: 'duplicate',
+      });
+      await deliver(handler, second, 'afterSend');
+      expect(await state(tables)).toEqual(before);
+      client.destroy();
+    },
+  );
+
+  it('reports the conflict to the caller once, with both IDs', async () => {
+    const { store, client } = await instance();
+    const recordOf = (n: number) =>
+      keptSaveDbOfMessage(inOneChat(n, 3).message as OpenImMessage, 3).record as MessageRecord;
+    const [first, second] = [recordOf(611_001), recordOf(611_002)];
+
+    expect(await store.saveMessage(first, SAVE_DB_FIELDS)).toEqual({ outcome: 'stored' });
+    const result = await store.saveMessage(second, SAVE_DB_FIELDS);
+
+    expect(result).toEqual({
+      outcome: 'stored',
+      seqConflict: {
+        conversationID: 'si_user_1_user_2',
+        seq: 3,
+        linkedMsgID: first.serverMsgID,
+        claimedBy: second.serverMsgID,
+      },
+    });
+    expect(await store.saveMessage(second, SAVE_DB_FIELDS)).toEqual({ outcome: 'duplicate' });
+    client.destroy();
+  });
+});
+
+describe('revokes', () => {
+  it('keep the earliest revoke time known, whichever arrives first', async () => {
+    // GIVEN a stored, linked message
+    const { store, client, tables } = await instance();
+    const d: Delivered = { kind: 'single', message: sampleMessage(612_001), seq: 5 };
+    const { handler } = await instance(tables);
+    await deliver(handler, d, 'saveDB');
+    const conversationID = conversationOf(d);
+    const revoke = (revokedAt: number) => ({
+      conversationID,
+      seq: 5,
+      revokedBy: d.message.sendID,
+      revokedAt,
+    });
+
+    // WHEN a later revoke time comes first, then an earlier one (as a reconcile reads OpenIM's
+    // own revoke time after the callback), then the later one again
+    const late = await store.recordRevoke(revoke(NOW + 5_000));
+    const early = await store.recordRevoke(revoke(NOW));
+    const repeat = await store.recordRevoke(revoke(NOW + 5_000));
+
+    // THEN the first marked the message, the earlier time replaced the later, the repeat did
+    // nothing, and the seq and the message agree
+    expect(late).toEqual({ outcome: 'stored', marked: true });
+    expect(early).toEqual({ outcome: 'stored', marked: false });
+    expect(repeat).toEqual({ outcome: 'duplicate', marked: false });
+    const record = await messageItem(engine.client, tables.messages, d.message.serverMsgID);
+    expect(record).toMatchObject({ revokedBy: d.message.sendID, revokedAt: NOW });
+    const [seqItem] = await scanAll(engine.client, tables.seqs);
+    expect(seqItem).toMatchObject({ revokedAt: NOW });
+    client.destroy();
+  });
+
+  it("refuses a revoke of seq 0, which names no message, in OpenIM's shape", async () => {
+    const { handler, client, tables } = await instance();
+    const d: Delivered = { kind: 'single', message: sampleMessage(612_002), seq: 0 };
+
+    const answer = await deliver(handler, { ...d, revokedBy: 'u' }, 'revoke');
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body).toMatchObject({
+      actionCode: 1,
+      errCode: 400,
+      errDlt: 'seq: must be at least 1',
+    });
+    expect(await scanAll(engine.client, tables.seqs)).toEqual([]);
     client.destroy();
   });
 });

@@ -4,7 +4,7 @@ import { afterSendSingleMsg } from '../../lambda/callbacks/after-send-single-msg
 import type { KeptRecord } from '../../lambda/message-fallback.ts';
 import type { MessageRecord } from '../../lambda/message-record.ts';
 import { DerivedAttribute } from '../../lambda/table-schema.ts';
-import { sampleMessage } from './openim-wire.ts';
+import { type OpenImMessage, sampleMessage } from './openim-wire.ts';
 
 /** When the sample records arrived. */
 export const RECEIVED_AT = 1_764_000_000_000;
@@ -21,7 +21,18 @@ export function keptSingleOf(n: number): KeptRecord {
 
 /** The save-DB record of {@link sampleMessage} `n` with `seq`, as the fallback keeps it. */
 export function keptSaveDbOf(n: number, seq: number): KeptRecord {
-  const body = { ...sampleMessage(n), groupID: '', seq };
+  return keptSaveDbOfMessage(sampleMessage(n), seq);
+}
+
+/** The save-DB record of a one-to-one message with `seq`, as the fallback keeps it. */
+export function keptSaveDbOfMessage(message: OpenImMessage, seq: number): KeptRecord {
+  const body = {
+    ...message,
+    callbackCommand: afterMsgSaveDB.command,
+    operationID: `${message.operationID}-savedb`,
+    groupID: '',
+    seq,
+  };
   return {
     callback: afterMsgSaveDB.command,
     record: afterMsgSaveDB.toRecord(body as never, { receivedAt: RECEIVED_AT }),

@@ -2,7 +2,11 @@
  * `records gaps`, `records seq` and `records group` against the real engine: what the save-DB
  * callback brought, what never came, and revokes of either.
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterMsgSaveDB } from '../../lambda/callbacks/after-msg-save-db.ts';
+import { createHandler } from '../../lambda/receiver.ts';
 import { main as records } from '../../tools/records.ts';
 import {
   COMMANDS,
@@ -12,7 +16,12 @@ import {
   sampleGroupMessage,
   sampleMessage,
 } from '../support/openim-wire.ts';
-import { post, startTestReceiver, type TestReceiver } from '../support/test-receiver.ts';
+import {
+  post,
+  quietLogger,
+  startTestReceiver,
+  type TestReceiver,
+} from '../support/test-receiver.ts';
 import { runMain } from '../support/tool-main.ts';
 
 const GROUP = '3069284561';
@@ -68,19 +77,23 @@ describe('records gaps', () => {
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(
-      '{"conversationID":"sg_3069284561","fromSeq":3,"toSeq":4}\n' +
-        '{"conversationID":"sg_3069284561","fromSeq":7,"toSeq":8}\n',
+      '{"conversationID":"sg_3069284561","fromSeq":3,"toSeq":4,"openim":"not-asked"}\n' +
+        '{"conversationID":"sg_3069284561","fromSeq":7,"toSeq":8,"openim":"not-asked"}\n',
     );
-    expect(result.stderr).toContain('2 gap(s) in sg_3069284561');
+    expect(result.stderr).toContain(
+      '2 gap(s) in sg_3069284561, seqs 1 to 9; no reconcile has asked OpenIM yet (npm run reconcile)',
+    );
   });
 
   it('prints a table on a terminal', async () => {
     const result = await run(['gaps', CONVERSATION], true);
 
     expect(result.stdout.split('\n')[0]).toMatch(
-      /^conversationID\s+fromSeq\s+toSeq\s+seqs not received$/,
+      /^conversationID\s+fromSeq\s+toSeq\s+seqs\s+OpenIM$/,
     );
-    expect(result.stdout).toMatch(/sg_3069284561\s+3\s+4\s+2\n/);
+    expect(result.stdout).toMatch(
+      /sg_3069284561\s+3\s+4\s+2\s+not asked yet \(npm run reconcile\)\n/,
+    );
   });
 
   it('finds none in a conversation whose every seq arrived', async () => {
@@ -98,8 +111,9 @@ describe('records gaps', () => {
   it('says in its help that a gap is "not received", and how to check one with OpenIM', async () => {
     const result = await run(['--help']);
 
-    expect(result.stdout).toContain('a gap means "not\nreceived", not "lost"');
+    expect(result.stdout).toContain('without a reconcile a\ngap means "not received", not "lost"');
     expect(result.stdout).toContain('/msg/pull_msg_by_seq');
+    expect(result.stdout).toContain('OpenIM itself no longer has');
   });
 });
 
@@ -139,5 +153,134 @@ describe('records group', () => {
       [CONVERSATION, 1_006],
       [CONVERSATION, 1_009],
     ]);
+  });
+});
+
+describe('records gaps, beyond what the callbacks brought', () => {
+  /** Stores save-DB messages of a one-to-one chat at `seqs`, through the receiver. */
+  async function savedAt(sendID: string, recvID: string, seqs: number[], n: number) {
+    for (const seq of seqs) {
+      const message = sampleMessage(n + seq, { sendID, recvID });
+      const answer = await post(
+        receiver.handler,
+        `/${COMMANDS.saveDB}`,
+        encodeSaveDbBody(message, seq),
+      );
+      expect(answer.statusCode).toBe(200);
+    }
+  }
+
+  it('does not report a seq whose message is stored with it, though its save-DB never linked it', async () => {
+    // GIVEN seqs 1 and 3 linked, and seq 2's message stored with its seq by a save-DB callback
+    // that stopped before writing the link
+    await savedAt('cut_a', 'cut_b', [1, 3], 41_000);
+    const cut = afterMsgSaveDB.toRecord(
+      {
+        ...sampleMessage(41_002, { sendID: 'cut_a', recvID: 'cut_b' }),
+        groupID: '',
+        seq: 2,
+      } as never,
+      { receivedAt: 1 },
+    );
+    await receiver.engine.client.send(
+      new PutItemCommand({ TableName: receiver.tables.messages, Item: marshall(cut) }),
+    );
+
+    const result = await run(['gaps', 'si_cut_a_cut_b']);
+
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('0 gap(s) in si_cut_a_cut_b, seqs 1 to 3');
+  });
+
+  it('starts at the oldest seq kept when a TTL expired the older ones, and says so', async () => {
+    // GIVEN a receiver with a TTL, whose seqs 1 to 49 expired: 50, 51 and 53 are left
+    const handler = createHandler({ store: receiver.store, logger: quietLogger(), ttlDays: 30 });
+    for (const seq of [50, 51, 53]) {
+      const message = sampleMessage(42_000 + seq, { sendID: 'ttl_a', recvID: 'ttl_b' });
+      expect(
+        (await post(handler, `/${COMMANDS.saveDB}`, encodeSaveDbBody(message, seq))).statusCode,
+      ).toBe(200);
+    }
+
+    const result = await run(['gaps', 'si_ttl_a_ttl_b']);
+
+    expect(result.json).toEqual([
+      { conversationID: 'si_ttl_a_ttl_b', fromSeq: 52, toSeq: 52, openim: 'not-asked' },
+    ]);
+    expect(result.stderr).toContain(
+      '1 gap(s) in si_ttl_a_ttl_b, seqs 50 to 53; older seqs expired with the TTL (ttlDays) and are not checked',
+    );
+  });
+
+  it('says which ranges a reconcile asked OpenIM for, and which not yet', async () => {
+    // GIVEN seqs 1, 5 and 9, and a reconcile that asked OpenIM through seq 6
+    await savedAt('rc_a', 'rc_b', [1, 5, 9], 43_000);
+    await receiver.engine.client.send(
+      new PutItemCommand({
+        TableName: receiver.tables.seqs,
+        Item: marshall({
+          conversationID: 'si_rc_a_rc_b',
+          seq: 0,
+          reconciledThrough: 6,
+          reconciledAt: Date.parse('2026-12-01T10:00:00Z'),
+        }),
+      }),
+    );
+
+    const result = await run(['gaps', 'si_rc_a_rc_b']);
+
+    expect(result.json).toEqual([
+      { conversationID: 'si_rc_a_rc_b', fromSeq: 2, toSeq: 4, openim: 'openim-no-longer-has' },
+      { conversationID: 'si_rc_a_rc_b', fromSeq: 6, toSeq: 6, openim: 'openim-no-longer-has' },
+      { conversationID: 'si_rc_a_rc_b', fromSeq: 7, toSeq: 8, openim: 'not-asked' },
+    ]);
+    expect(result.stderr).toContain('a reconcile asked OpenIM through seq 6 on 2026-12-01T10:00Z');
+  });
+
+  it('says when it never heard of a conversation, and how OpenIM orders the user IDs', async () => {
+    const swapped = await run(['gaps', 'si_gaps_b_gaps_a']);
+    const unknown = await run(['gaps', 'conversation-42']);
+
+    expect(swapped.code).toBe(0);
+    expect(swapped.stderr).toContain('The archive has nothing of si_gaps_b_gaps_a');
+    expect(swapped.stderr).toContain('did you mean si_gaps_a_gaps_b?');
+    expect(swapped.stderr).not.toContain('0 gap(s)');
+    expect(unknown.stderr).toContain('OpenIM names conversations si_<user>_<user>');
+  });
+});
+
+describe('seq conflicts in records', () => {
+  it('shows the message that also claimed a seq, in records seq and records conflicts', async () => {
+    // GIVEN two messages whose save-DB callbacks claim seq 1 of one chat
+    const first = sampleMessage(44_001, { sendID: 'cf_a', recvID: 'cf_b' });
+    const second = sampleMessage(44_002, { sendID: 'cf_a', recvID: 'cf_b' });
+    for (const message of [first, second]) {
+      await post(receiver.handler, `/${COMMANDS.saveDB}`, encodeSaveDbBody(message, 1));
+    }
+
+    const seq = await run(['seq', 'si_cf_a_cf_b', '1']);
+    const table = await run(['seq', 'si_cf_a_cf_b', '1'], true);
+    const day = new Date(second.sendTime ?? 0).toISOString().slice(0, 10);
+    const conflicts = await run(['conflicts', '--from', day, '--to', day]);
+
+    expect(seq.json).toEqual([
+      expect.objectContaining({
+        serverMsgID: first.serverMsgID,
+        conflictingMsgIDs: [second.serverMsgID],
+      }),
+    ]);
+    expect(table.stdout).toContain(
+      `Seq conflict: ${second.serverMsgID} also claimed this seq; it stays with ${first.serverMsgID}.`,
+    );
+    expect(conflicts.json).toEqual([
+      {
+        day,
+        conversationID: 'si_cf_a_cf_b',
+        seq: 1,
+        linkedMsgID: first.serverMsgID,
+        serverMsgID: second.serverMsgID,
+      },
+    ]);
+    expect(conflicts.stderr).toContain('1 seq conflict(s)');
   });
 });

@@ -11,8 +11,8 @@
  *   records gaps CONVERSATION_ID
  *   records export --from DATE --to DATE > messages.jsonl
  *
- * A table on a terminal; JSON Lines (one stored record, or one gap, per line) when piped or with
- * `--json`.
+ * A table on a terminal (with each message's seq, its revoke, and whether it was redacted or
+ * recovered); JSON Lines (one stored record, or one gap, per line) when piped or with `--json`.
  */
 import { parseArgs } from 'node:util';
 import { formatTable, type MainOptions, type Output, parseDay, wantsJson } from './cli-output.ts';
@@ -52,6 +52,9 @@ export const USAGE = `usage: npm run -s records -- <command> [options]
 options: --from DATE --to DATE (YYYY-MM-DD, UTC, both included), --json,
          --stack NAME | --table NAME --seq-table NAME [--region R]
          (default: the local receiver's engine)
+table columns: seq is - until OpenIM's save-DB callback brings it; revoked is who revoked the
+message and when; content shows (redacted …) once the content was removed; "recovered" marks a
+message stored from OpenIM's API by a reconcile, since no callback brought it.
 
 gaps: seqs come only from OpenIM's afterMsgSaveDB callback, and OpenIM numbers more than the
 messages it sends there: notifications (a group's member and info changes, the revoke notice
@@ -60,8 +63,17 @@ received", not "lost". To check one, ask OpenIM for those seqs of the conversati
 (POST /msg/pull_msg_by_seq with an admin token, the conversationID and the range in seqRanges):
 if they are messages this receiver should have, they were lost on the way.`;
 
-/** The readable content of a message: the text of a text message, or its raw content. */
+/** A time in ms as ISO 8601 UTC, or `''` when there is none. */
+function utc(ms: unknown): string {
+  return typeof ms === 'number' ? new Date(ms).toISOString() : '';
+}
+
+/** The readable content of a message: the text of a text message, its raw content, or a mark. */
 function preview(message: StoredMessage): string {
+  // Redaction removes the content and says when (see docs/finding-and-counting.md).
+  if (message.content === undefined && message.redactedAt !== undefined) {
+    return `(redacted ${utc(message.redactedAt)})`;
+  }
   const content = String(message.content ?? '');
   try {
     const parsed = JSON.parse(content) as { content?: unknown };
@@ -70,6 +82,17 @@ function preview(message: StoredMessage): string {
     // Not JSON: show it as it is.
   }
   return content;
+}
+
+/** Who revoked a message and when, or `''`. */
+function revoked(message: StoredMessage): string {
+  if (message.revokedBy === undefined) return '';
+  return `${String(message.revokedBy)} ${utc(message.revokedAt)}`.trim();
+}
+
+/** How a message came to be stored, where that is not a callback: a reconcile's recovery. */
+function origin(message: StoredMessage): string {
+  return message.recoveredAt === undefined ? '' : `recovered ${utc(message.recoveredAt)}`;
 }
 
 /**
@@ -104,14 +127,18 @@ function print(
     messages,
     json,
     stdout,
-    ['sent (UTC)', 'from', 'to', 'type', 'serverMsgID', 'content'],
+    ['sent (UTC)', 'from', 'to', 'seq', 'type', 'serverMsgID', 'content', 'revoked', 'note'],
     (message) => [
-      new Date(Number(message.sentAt)).toISOString(),
+      utc(message.sentAt),
       message.sendID,
       message.recvID ?? message.groupID,
+      // 0 is the after-send callbacks' placeholder, not a seq.
+      message.seq ? message.seq : '-',
       message.contentType,
       message.serverMsgID,
       preview(message),
+      revoked(message),
+      origin(message),
     ],
   );
 }

@@ -276,7 +276,7 @@ describe('npm run records', () => {
     expect(result.code).toBe(0);
     expect(result.json).toEqual([]);
     expect(result.stdout.split('\n')[0]).toMatch(
-      /^sent \(UTC\)\s+from\s+to\s+type\s+serverMsgID\s+content$/,
+      /^sent \(UTC\)\s+from\s+to\s+seq\s+type\s+serverMsgID\s+content\s+revoked\s+note$/,
     );
     expect(result.stdout).toContain('user_3');
     expect(result.stdout).toContain('hi #');

@@ -168,6 +168,16 @@ describe('npm start', () => {
       { ALLOWED_SOURCE_CIDRS: '10.0.0.0/8/9' },
       /^Cannot start the receiver: ALLOWED_SOURCE_CIDRS is invalid: "10\.0\.0\.0\/8\/9" is not an IPv4 or IPv6 address or CIDR\. Fix: /,
     ],
+    [
+      'take a table name DynamoDB would refuse',
+      { TABLE_NAME: 'openim messages' },
+      /^Cannot start the receiver: TABLE_NAME is "openim messages", but DynamoDB table names are 3 to 255 letters, digits, "_", "-" or "\.", and the seqs table's name is "openim messages-seqs"\. Fix: /,
+    ],
+    [
+      "give the receiver its engine's port",
+      'same ports',
+      /^Cannot start the receiver: PORT and DYNAMODB_PORT are both \d+ \(set or by default\), but the receiver and its engine each need a port of their own\. Fix: /,
+    ],
   ])(
     'refuses to %s, in one line on stderr, before taking a port',
     async (_, env, reason) => {
@@ -177,10 +187,10 @@ describe('npm start', () => {
 
       // WHEN npm start runs with the setting
       const started = run('npm', ['start'], {
-        ...env,
         PORT: String(port),
         DYNAMODB_PORT: String(dynamoPort),
         DATA_DIR: dir,
+        ...(typeof env === 'string' ? { DYNAMODB_PORT: String(port) } : env),
       });
       const code = await started.closed();
 
@@ -234,6 +244,85 @@ describe('npm start', () => {
       expect(await response.json()).toEqual(SUCCESS);
       if (address !== '127.0.0.1') await expect(refused(dynamoPort, address)).resolves.toBe(true);
       await expect(refused(dynamoPort)).resolves.toBe(false);
+    } finally {
+      await started.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("npm start's refusals", () => {
+  it('names ALLOWED_SOURCE_CIDRS in a 403, and answers a body that never completes with a 408 it logs and counts', async () => {
+    // GIVEN the receiver with an allowlist this machine is not on, and its metrics printed
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-refusals-'));
+    const started = run('npm', ['start'], {
+      PORT: '0',
+      DYNAMODB_PORT: String(await freePort()),
+      DATA_DIR: dir,
+      ALLOWED_SOURCE_CIDRS: '10.9.9.9',
+      POWERTOOLS_METRICS_DISABLED: 'false',
+    });
+    try {
+      const [, port] = await started.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      expect(started.output()).toContain(
+        'only from 10.9.9.9/32 (ALLOWED_SOURCE_CIDRS); others get 403',
+      );
+
+      // WHEN a message comes from 127.0.0.1
+      const refused403 = await fetch(`http://127.0.0.1:${port}/callbackAfterSendSingleMsgCommand`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: V38_EXAMPLE_BODY,
+      });
+
+      // THEN the answer names the variable to change, not the CDK key
+      expect(refused403.status).toBe(403);
+      expect(((await refused403.json()) as { errDlt: string }).errDlt).toBe(
+        '127.0.0.1 is not in ALLOWED_SOURCE_CIDRS: add the OpenIM server address to it',
+      );
+
+      // WHEN a request's body never completes
+      const sent = performance.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(
+            'POST /callbackAfterSendSingleMsgCommand HTTP/1.1\r\nHost: x\r\n' +
+              'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{',
+          ),
+        );
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk;
+        });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+
+      // THEN it is answered as a timeout, in OpenIM's shape, before OpenIM's 5 s are up
+      expect(performance.now() - sent).toBeLessThan(4_500);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1] ?? '')).toMatchObject({
+        actionCode: 1,
+        errCode: 408,
+      });
+
+      // AND it is logged and counted as the handler logs and counts its refusals
+      // Warnings go to stderr, metrics to stdout: each read alone, so no line is cut by the other.
+      const lines = () =>
+        [started.stdout(), started.errors()]
+          .flatMap((text) => text.split('\n'))
+          .filter((line) => line.startsWith('{') && line.endsWith('}'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const logged = (expected: Record<string, unknown>) =>
+        lines().some((line) => Object.entries(expected).every(([k, v]) => line[k] === v));
+      await eventually(
+        () =>
+          logged({ level: 'WARN', message: 'Callback refused', statusCode: 408 }) &&
+          logged({ reason: 'timeout', Rejections: 1 }),
+      );
+      expect(lines()).toContainEqual(
+        expect.objectContaining({ reason: 'source-not-allowed', Rejections: 1 }),
+      );
     } finally {
       await started.stop();
       await rm(dir, { recursive: true, force: true });

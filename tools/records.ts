@@ -9,13 +9,21 @@
  *   records message SERVER_MSG_ID
  *   records seq CONVERSATION_ID SEQ
  *   records gaps CONVERSATION_ID
- *   records export --from DATE --to DATE > messages.jsonl
+ *   records export --from DATE [--to DATE] > messages.jsonl
  *
  * A table on a terminal (with each message's seq, its revoke, and whether it was redacted or
  * recovered); JSON Lines (one stored record, or one gap, per line) when piped or with `--json`.
+ * Every run first says on stderr which engine or AWS target and which tables it reads.
  */
 import { parseArgs } from 'node:util';
-import { formatTable, type MainOptions, type Output, parseDay, wantsJson } from './cli-output.ts';
+import {
+  formatTable,
+  type MainOptions,
+  type Output,
+  parseDay,
+  today,
+  wantsJson,
+} from './cli-output.ts';
 import {
   conversationMessages,
   dayMessages,
@@ -31,7 +39,9 @@ import {
 } from './message-queries.ts';
 import {
   isLocalTarget,
+  missingTableMessage,
   READ_OPTIONS,
+  readingLine,
   resolveTableTarget,
   type TableClients,
   type TableTarget,
@@ -48,10 +58,12 @@ export const USAGE = `usage: npm run -s records -- <command> [options]
   seq CONVERSATION_ID SEQ      the message with that seq, and its revoke if there was one
                                (a revoke of a message never received shows alone)
   gaps CONVERSATION_ID         the seq ranges never received, from 1 to the highest received
-  export --from DATE --to DATE every message sent in those days (UTC), as JSON Lines
-options: --from DATE --to DATE (YYYY-MM-DD, UTC, both included), --json,
+  export --from DATE [--to DATE] every message sent in those days (UTC), as JSON Lines
+options: --from DATE --to DATE (YYYY-MM-DD, UTC, both included; --from alone: to today,
+         --to alone: up to that day), --json,
          --stack NAME | --table NAME --seq-table NAME [--region R]
-         (default: the local receiver's engine)
+         (default: the local receiver's engine: DYNAMODB_PORT and TABLE_NAME when set, else
+         the receiver running on DATA_DIR (./.data by default), else port 8000)
 table columns: seq is - until OpenIM's save-DB callback brings it; revoked is who revoked the
 message and when; content shows (redacted …) once the content was removed; "recovered" marks a
 message stored from OpenIM's API by a reconcile, since no callback brought it.
@@ -212,6 +224,7 @@ export async function main(
       ...(options.clients ? { clients: options.clients } : {}),
       context,
     });
+    stderr.write(`${readingLine(target)}\n`);
     let found: number;
     switch (command) {
       case 'conversation':
@@ -284,11 +297,10 @@ export async function main(
         return 0;
       }
       case 'export': {
-        if (!from || !to) throw new Error('export needs --from DATE and --to DATE');
-        const days = daysBetween(from, to);
-        stderr.write(
-          `Exporting ${days.length} day(s) from ${target.where}, table ${target.tableName}\n`,
-        );
+        if (!from) throw new Error('export needs --from DATE (and --to DATE, or it ends today)');
+        const last = to ?? today();
+        const days = daysBetween(from, last);
+        stderr.write(`Exporting ${days.length} day(s), ${from} to ${last} (UTC)\n`);
         found = await print(exportDays(target, days, stderr), true, stdout);
         break;
       }
@@ -298,7 +310,8 @@ export async function main(
     stderr.write(`${found} message(s)\n`);
     return 0;
   } catch (error) {
-    stderr.write(`records: ${describeFailure(error, context)}\n`);
+    const missing = target && missingTableMessage(error, target);
+    stderr.write(`records: ${missing ?? describeFailure(error, context)}\n`);
     return 1;
   } finally {
     target?.close();

@@ -10,6 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../local/data-dir-lock.ts';
 import { LOCAL_AWS, startLocalEngine } from '../../local/local-engine.ts';
+import { RECEIVER_INFO_FILE } from '../../local/receiver-info.ts';
 import { freePort, run } from '../support/child.ts';
 import { basicAuthorization, V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
 import { SUCCESS } from '../support/test-receiver.ts';
@@ -246,6 +247,74 @@ describe('npm start', () => {
       await expect(refused(dynamoPort)).resolves.toBe(false);
     } finally {
       await started.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('npm start on a data folder of its own', () => {
+  it('tells the tools and the console where its engine and tables are: DATA_DIR is all they need', async () => {
+    // GIVEN the receiver started with its own folder, engine port and table name
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-elsewhere-'));
+    const dynamoPort = await freePort();
+    const started = run('npm', ['start'], {
+      PORT: '0',
+      DYNAMODB_PORT: String(dynamoPort),
+      DATA_DIR: dir,
+      TABLE_NAME: 'trial-messages',
+    });
+    try {
+      const [, url] = await started.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      await fetch(`${url}/callbackAfterSendSingleMsgCommand`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: V38_EXAMPLE_BODY,
+      });
+      expect(JSON.parse(await readFile(join(dir, RECEIVER_INFO_FILE), 'utf8'))).toMatchObject({
+        endpoint: `http://127.0.0.1:${dynamoPort}`,
+        tables: { messages: 'trial-messages', seqs: 'trial-messages-seqs' },
+        url,
+      });
+
+      // WHEN records runs with DATA_DIR alone
+      const records = run(
+        'npm',
+        ['run', '--silent', 'records', '--', 'conversation', 'user_a', 'user_b'],
+        {
+          DATA_DIR: dir,
+        },
+      );
+      const code = await records.closed();
+
+      // THEN it reads that engine's tables, says so, and finds the message
+      expect(code, records.errors()).toBe(0);
+      expect(records.errors()).toContain(
+        `Reading the local engine at http://127.0.0.1:${dynamoPort}: tables "trial-messages" and "trial-messages-seqs", from the receiver running on ${dir} (its receiver.json)\n`,
+      );
+      expect(JSON.parse(records.stdout())).toMatchObject({ serverMsgID: SERVER_MSG_ID });
+
+      // AND the console, given DATA_DIR alone, shows that engine
+      const consolePort = await freePort();
+      const admin = run('npm', ['run', 'console'], {
+        DATA_DIR: dir,
+        CONSOLE_PORT: String(consolePort),
+      });
+      try {
+        await admin.waitFor(/listening on/);
+        expect(admin.output()).toContain(`showing the engine at http://127.0.0.1:${dynamoPort}`);
+        const tables = await (await fetch(`http://127.0.0.1:${consolePort}/api/tables`)).json();
+        expect(JSON.stringify(tables)).toContain('trial-messages');
+      } finally {
+        await admin.stop();
+      }
+    } finally {
+      await started.stop();
+    }
+
+    // AND once it stopped, the file is gone, so nothing follows it to a dead engine
+    try {
+      await expect(stat(join(dir, RECEIVER_INFO_FILE))).rejects.toThrow(/ENOENT/);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);

@@ -17,7 +17,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
 import { sdkDeadline } from './sdk-deadline.ts';
 import { secretsManagerCredentials } from './secret-credentials.ts';
 import { Sha256 } from './sha256.ts';
-import { parseSourceAllowlist } from './source-allowlist.ts';
+import { ALLOWLIST_SETTING, allowlistSetting, parseSourceAllowlist } from './source-allowlist.ts';
 import { type CredentialSource, credentialOrigin, staticCredentials } from './webhook-auth.ts';
 
 /*
@@ -122,7 +122,8 @@ export const handler = createHandler({
   }),
   fallback: fallback(),
   credentials: credentialSource(),
-  allowedSources: parsedEnv('ALLOWED_SOURCE_CIDRS', parseSourceAllowlist),
+  allowedSources: parsedEnv(ALLOWLIST_SETTING.local, parseSourceAllowlist),
+  allowedSourcesSetting: allowlistSetting(process.env),
   logger: new Logger({ serviceName }),
   metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
   ttlDays: optionalDays('TTL_DAYS'),

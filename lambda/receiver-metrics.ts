@@ -49,6 +49,8 @@ export function rejectionReason(statusCode: number): string {
     401: 'unauthorized',
     403: 'source-not-allowed',
     404: 'unknown-command',
+    // Only the local server answers these: a request that did not arrive within its time.
+    408: 'timeout',
     413: 'too-large',
     415: 'not-json',
     422: 'not-json',

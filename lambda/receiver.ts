@@ -52,6 +52,8 @@ export interface ReceiverDependencies {
   readonly credentials?: CredentialSource | undefined;
   /** Source addresses allowed to post. @default undefined (any) */
   readonly allowedSources?: BlockList | undefined;
+  /** Where the allowlist is set, named in a 403. @default 'allowedSourceCidrs' (the CDK key) */
+  readonly allowedSourcesSetting?: string | undefined;
   /** Structured logger; message content is never passed to it. */
   readonly logger: Logger;
   /** CloudWatch metrics (EMF). @default undefined (nothing is counted) */
@@ -110,6 +112,7 @@ export function createHandler({
   fallback,
   credentials,
   allowedSources,
+  allowedSourcesSetting,
   logger,
   metrics,
   now = Date.now,
@@ -211,7 +214,11 @@ export function createHandler({
   chain.use(accountForRefusals(logger, metrics));
   chain.use(openimErrorBody(logger)).use(httpHeaderNormalizer());
   // Who may post is settled before the body is even parsed.
-  if (allowedSources) chain.use(sourceIpAllowlist(allowedSources) as MiddlewareObj<ParsedEvent>);
+  if (allowedSources) {
+    chain.use(
+      sourceIpAllowlist(allowedSources, allowedSourcesSetting) as MiddlewareObj<ParsedEvent>,
+    );
+  }
   if (credentials) chain.use(webhookAuth(credentials) as MiddlewareObj<ParsedEvent>);
   return chain
     .use(httpJsonBodyParser())

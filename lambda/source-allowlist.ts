@@ -49,8 +49,25 @@ export function parseSourceAllowlist(text: string): BlockList {
   return list;
 }
 
-/** Refuses, with 403, requests whose source IP is outside the allowlist. */
-export function sourceIpAllowlist(allowed: BlockList): MiddlewareObj<APIGatewayProxyEventV2> {
+/** Where the allowlist is set: the CDK context key in AWS, the environment variable locally. */
+export const ALLOWLIST_SETTING = {
+  deployed: 'allowedSourceCidrs',
+  local: 'ALLOWED_SOURCE_CIDRS',
+} as const;
+
+/** The setting a person changes to allow a source: the CDK key in Lambda, else the variable. */
+export function allowlistSetting(env: { readonly AWS_LAMBDA_FUNCTION_NAME?: string | undefined }) {
+  return env.AWS_LAMBDA_FUNCTION_NAME ? ALLOWLIST_SETTING.deployed : ALLOWLIST_SETTING.local;
+}
+
+/**
+ * Refuses, with 403, requests whose source IP is outside the allowlist; the answer names the
+ * source and `setting`, where it would be added.
+ */
+export function sourceIpAllowlist(
+  allowed: BlockList,
+  setting: string = ALLOWLIST_SETTING.deployed,
+): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     before: (request) => {
       const sourceIp = request.event.requestContext?.http?.sourceIp ?? '';
@@ -59,7 +76,7 @@ export function sourceIpAllowlist(allowed: BlockList): MiddlewareObj<APIGatewayP
       throw callbackError(
         403,
         'This source address may not post callbacks',
-        'add the OpenIM server address to allowedSourceCidrs',
+        `${sourceIp || 'the source'} is not in ${setting}: add the OpenIM server address to it`,
       );
     },
   };

@@ -5,8 +5,10 @@
  */
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { parseSourceAllowlist } from '../lambda/source-allowlist.ts';
+import { normalizeCidr, parseSourceAllowlist, splitEntries } from '../lambda/source-allowlist.ts';
+import { type ArchiveTableNames, localTableNames } from '../lambda/table-schema.ts';
 import { type Credentials, credentialOrigin } from '../lambda/webhook-auth.ts';
+import { type ReceiverInfo, readReceiverInfo } from './receiver-info.ts';
 
 /** The environment variables of local mode, by what they set. */
 export const LOCAL_ENV = {
@@ -62,14 +64,65 @@ export function localDynamoPort(env: Environment = process.env): number {
   return port(env, LOCAL_ENV.dynamoPort, LOCAL_DEFAULTS.dynamoPort);
 }
 
-/** The embedded engine's endpoint, as `npm start` serves it and the tools reach it. */
-export function localEngineEndpoint(env: Environment = process.env): string {
-  return `http://${ENGINE_HOST}:${localDynamoPort(env)}`;
+/** DynamoDB's rule for a table name: 3 to 255 letters, digits, `_`, `-` and `.`. */
+const TABLE_NAME_RULE = /^[A-Za-z0-9_.-]{3,255}$/;
+
+/**
+ * The tables named by `TABLE_NAME` (the seqs table is derived from it), or unset; a name DynamoDB
+ * would refuse, for either table, fails here in one line instead of as a CreateTable stack trace.
+ */
+function namedTables(env: Environment): ArchiveTableNames | undefined {
+  const name = read(env, LOCAL_ENV.tableName);
+  if (name === undefined) return undefined;
+  const tables = localTableNames(name);
+  if (!TABLE_NAME_RULE.test(tables.messages) || !TABLE_NAME_RULE.test(tables.seqs)) {
+    const maxLength = 255 - (tables.seqs.length - tables.messages.length);
+    throw new LocalSettingError(
+      `${LOCAL_ENV.tableName} is ${JSON.stringify(name)}, but DynamoDB table names are 3 to 255 ` +
+        `letters, digits, "_", "-" or ".", and the seqs table's name is ${JSON.stringify(tables.seqs)}. ` +
+        `Fix: a name of 3 to ${maxLength} such characters, e.g. ${LOCAL_ENV.tableName}=` +
+        `${LOCAL_DEFAULTS.tableName} (the default), or unset ${LOCAL_ENV.tableName}`,
+    );
+  }
+  return tables;
 }
 
-/** The messages table's name (`TABLE_NAME`). */
+/** Where the tools and the console find the local engine and its tables. */
+export interface LocalEngineTarget {
+  /** The engine's endpoint, e.g. `http://127.0.0.1:8000`. */
+  readonly endpoint: string;
+  readonly tables: ArchiveTableNames;
+  /** The data folder looked in (`DATA_DIR`). */
+  readonly dataDir: string;
+  /** The running receiver of that folder, when its file named this engine. */
+  readonly receiver: ReceiverInfo | undefined;
+}
+
+/**
+ * The local engine as the tools and the console reach it: `DYNAMODB_PORT` and `TABLE_NAME` when
+ * set, else what the receiver running on `DATA_DIR` wrote in its file (see receiver-info.ts), else
+ * the defaults. A file that names another engine than `DYNAMODB_PORT` does is ignored.
+ */
+export function localEngineTarget(env: Environment = process.env): LocalEngineTarget {
+  const dataDir = localDataDir(env);
+  const running = readReceiverInfo(dataDir);
+  const endpoint =
+    read(env, LOCAL_ENV.dynamoPort) !== undefined
+      ? `http://${ENGINE_HOST}:${localDynamoPort(env)}`
+      : (running?.endpoint ?? `http://${ENGINE_HOST}:${LOCAL_DEFAULTS.dynamoPort}`);
+  const receiver = running?.endpoint === endpoint ? running : undefined;
+  const tables = namedTables(env) ?? receiver?.tables ?? localTableNames(LOCAL_DEFAULTS.tableName);
+  return { endpoint, tables, dataDir, receiver };
+}
+
+/** The embedded engine's endpoint, as the tools and the console reach it. */
+export function localEngineEndpoint(env: Environment = process.env): string {
+  return localEngineTarget(env).endpoint;
+}
+
+/** The messages table's name, as the tools and the console find it. */
 export function localTableName(env: Environment = process.env): string {
-  return read(env, LOCAL_ENV.tableName) ?? LOCAL_DEFAULTS.tableName;
+  return localEngineTarget(env).tables.messages;
 }
 
 /** The data folder (`DATA_DIR`), as an absolute path. */
@@ -111,6 +164,8 @@ export interface ReceiverSettings {
   readonly tableName: string;
   /** The credentials OpenIM must present; `undefined` runs open, on loopback only. */
   readonly credentials: Credentials | undefined;
+  /** The addresses allowed to post, as `address/prefix`; `undefined` allows any. */
+  readonly allowedSources: readonly string[] | undefined;
 }
 
 /** The listening address (`HOST`): an IP address, or `localhost`. */
@@ -155,14 +210,29 @@ export function readReceiverSettings(env: Environment = process.env): ReceiverSe
       );
     }
   }
+  const listenPort = port(env, LOCAL_ENV.port, LOCAL_DEFAULTS.port);
+  const dynamoPort = localDynamoPort(env);
+  // Port 0 picks a free port for each, so only a fixed port can clash.
+  if (listenPort !== 0 && listenPort === dynamoPort) {
+    throw new LocalSettingError(
+      `${LOCAL_ENV.port} and ${LOCAL_ENV.dynamoPort} are both ${listenPort} (set or by default), ` +
+        'but the receiver and its engine each need a port of their own. Fix: set one of them to ' +
+        `another port, e.g. ${LOCAL_ENV.port}=${LOCAL_DEFAULTS.port} ` +
+        `${LOCAL_ENV.dynamoPort}=${LOCAL_DEFAULTS.dynamoPort} (the defaults)`,
+    );
+  }
   const dataDir = localDataDir(env);
   return {
     host: listenOn,
-    port: port(env, LOCAL_ENV.port, LOCAL_DEFAULTS.port),
-    dynamoPort: localDynamoPort(env),
+    port: listenPort,
+    dynamoPort,
     dataDir,
     spoolDir: spoolDirOf(dataDir),
-    tableName: localTableName(env),
+    tableName: (namedTables(env) ?? localTableNames(LOCAL_DEFAULTS.tableName)).messages,
     credentials,
+    allowedSources:
+      allowed === undefined
+        ? undefined
+        : splitEntries(allowed).map((entry) => normalizeCidr(entry) ?? entry),
   };
 }

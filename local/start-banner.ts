@@ -1,8 +1,9 @@
 /**
- * What `npm start` prints once it listens: where, with which access rule, and the `webhooks.yml`
- * lines that reach it, from OpenIM on this machine or in a container.
+ * What `npm start` prints once it listens: where, with which access rules, and the `webhooks.yml`
+ * lines (and the same as OpenIM's environment variables) that reach it, from OpenIM on this
+ * machine or in a container.
  */
-import { CALLBACKS, webhooksYaml } from '../lambda/callbacks.ts';
+import { CALLBACKS, webhooksEnv, webhooksYaml } from '../lambda/callbacks.ts';
 import type { ArchiveTableNames } from '../lambda/table-schema.ts';
 import { isEveryInterface, isLoopback } from './local-settings.ts';
 
@@ -17,6 +18,8 @@ export interface BannerFacts {
   readonly port: number;
   /** The user OpenIM must present, or `undefined` when no credentials are checked. */
   readonly username: string | undefined;
+  /** The source addresses allowed to post, or `undefined` for any. */
+  readonly allowedSources?: readonly string[] | undefined;
   readonly engineEndpoint: string;
   readonly tables: ArchiveTableNames;
   readonly dataDir: string;
@@ -26,7 +29,7 @@ export interface BannerFacts {
 }
 
 /** `host:port` for a URL, with an IPv6 address in brackets. */
-function authority(host: string, port: number): string {
+export function authority(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
@@ -37,13 +40,24 @@ export function openImUrl({ host, port, username }: BannerFacts): string {
   return `http://${userinfo}${authority(target, port)}`;
 }
 
+/** Text indented by two spaces, line by line. */
+function indent(text: string): string {
+  return text.replace(/^(?=.)/gm, '  ');
+}
+
 /** The banner `npm start` prints once it listens. */
 export function startBanner(facts: BannerFacts): string {
-  const { host, port, username, waiting } = facts;
+  const { host, port, username, waiting, allowedSources } = facts;
   const where = isEveryInterface(host) ? ' (every interface of this machine)' : '';
-  const access = username
+  const credentials = username
     ? `Basic credentials required (WEBHOOK_CREDENTIALS, user "${username}")`
     : 'OPEN: no credentials are checked (set WEBHOOK_CREDENTIALS=user:password to require them)';
+  const sources =
+    allowedSources === undefined
+      ? 'from any source address (set ALLOWED_SOURCE_CIDRS to limit them)'
+      : allowedSources.length === 0
+        ? 'from NO source address: ALLOWED_SOURCE_CIDRS lists none'
+        : `only from ${allowedSources.join(', ')} (ALLOWED_SOURCE_CIDRS); others get 403`;
   const backlog = waiting
     ? `\n  fallback: ${waiting} message(s) wait in ${facts.spoolDir}; store them with: npm run replay\n`
     : '';
@@ -60,11 +74,15 @@ That url is for OpenIM in Docker on this machine (on Linux, run its container wi
 OpenIM callback receiver listening on http://${authority(host, port)}${where}
   storage: DynamoDB-compatible engine at ${facts.engineEndpoint}, tables "${facts.tables.messages}" and "${facts.tables.seqs}", data in ${facts.dataDir}
   stores:  ${CALLBACKS.map((c) => `${c.webhooksKey}: ${c.summary}`).join('\n           ')}
-  access:  ${access}${backlog}
+  access:  ${credentials}
+           ${sources}${backlog}
 
 Point OpenIM at it in config/webhooks.yml${username ? ' (PASSWORD: the one in WEBHOOK_CREDENTIALS)' : ''}:
 
-${webhooksYaml(openImUrl(facts)).replace(/^(?=.)/gm, '  ')}${reach}
+${indent(webhooksYaml(openImUrl(facts)))}
+or, where OpenIM is configured by environment variables (as in Docker), with these:
+
+${indent(webhooksEnv(openImUrl(facts)))}${reach}
 Browse the records with: npm run console
 Stop with Ctrl-C; requests in flight are answered and stored first.
 `;

@@ -4,13 +4,17 @@
  * in Lambda, until a signal or the end of the process that started it.
  */
 import { mkdir, readdir } from 'node:fs/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { countRejection, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/receiver-metrics.ts';
 import { localTableNames } from '../lambda/table-schema.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { ensureArchiveTables, LOCAL_AWS, startLocalEngine } from './local-engine.ts';
 import { ENGINE_HOST, readReceiverSettings } from './local-settings.ts';
 import { onParentGone } from './parent-watch.ts';
-import { createReceiverServer } from './receiver-server.ts';
-import { startBanner } from './start-banner.ts';
+import { RECEIVER_INFO_FILE, writeReceiverInfo } from './receiver-info.ts';
+import { createReceiverServer, type Refusal } from './receiver-server.ts';
+import { authority, startBanner } from './start-banner.ts';
 
 /** Ends the start with a one-line reason a person can act on, instead of a stack trace. */
 function fail(error: unknown): never {
@@ -73,11 +77,34 @@ for (const name of [
 const { handler } = await import('../lambda/handler.ts').catch(fail);
 const waiting = (await readdir(spoolDir).catch(() => [])).filter((f) => f.endsWith('.json')).length;
 
-const receiver = createReceiverServer({ handler });
+// Refusals the HTTP server answers itself (a body that never completes, an unknown path) are
+// logged and counted as the handler logs and counts its own.
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME;
+const refusalLogger = new Logger({ serviceName });
+const refusalMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+/** Logs and counts one refusal of the HTTP server. */
+function onRefusal({ statusCode, errMsg, errDlt }: Refusal): void {
+  refusalLogger.warn('Callback refused', { statusCode, errMsg, errDlt });
+  countRejection(refusalMetrics, statusCode);
+}
+
+const receiver = createReceiverServer({ handler, onRefusal });
 const address = await receiver.listen(port, host).catch(async (error: unknown) => {
   await engine.close();
   await unlock();
   return fail(error);
+});
+
+// The tools and the console read this to find the engine and the tables from DATA_DIR alone.
+// Without it they still find them from DYNAMODB_PORT and TABLE_NAME, so a failed write is no
+// reason to stop the receiver.
+const forgetInfo = await writeReceiverInfo(dataDir, {
+  endpoint: engine.endpoint,
+  tables,
+  url: `http://${authority(host, address.port)}`,
+}).catch((error: unknown) => {
+  process.stderr.write(`Could not write ${RECEIVER_INFO_FILE} in ${dataDir}: ${String(error)}\n`);
+  return async () => undefined;
 });
 
 // If the terminal or the pipe reading the output goes away, writing to it fails with EPIPE. That
@@ -92,6 +119,7 @@ function stopAndExit(reason: string): void {
   process.stdout.write(`\n${reason}: finishing requests in flight...\n`);
   (async () => {
     await receiver.close();
+    await forgetInfo();
     await engine.close();
     await unlock();
   })().then(
@@ -119,6 +147,7 @@ process.stdout.write(
     host,
     port: address.port,
     username: settings.credentials?.username,
+    allowedSources: settings.allowedSources,
     engineEndpoint: engine.endpoint,
     tables,
     dataDir,

@@ -58,3 +58,8 @@ export function parseDay(value: string | undefined, option: string): string | un
   }
   return value;
 }
+
+/** Today's UTC day, `YYYY-MM-DD`. */
+export function today(now: number = Date.now()): string {
+  return new Date(now).toISOString().slice(0, 10);
+}

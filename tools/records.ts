@@ -9,14 +9,22 @@
  *   records message SERVER_MSG_ID
  *   records seq CONVERSATION_ID SEQ
  *   records gaps CONVERSATION_ID
- *   records export --from DATE --to DATE > messages.jsonl
+ *   records export --from DATE [--to DATE] > messages.jsonl
  *
- * A table on a terminal; JSON Lines (one stored record, or one gap, per line) when piped or with
- * `--json`.
+ * A table on a terminal (with each message's seq, its revoke, and whether it was redacted or
+ * recovered); JSON Lines (one stored record, or one gap, per line) when piped or with `--json`.
+ * Every run first says on stderr which engine or AWS target and which tables it reads.
  */
 import { parseArgs } from 'node:util';
 import { singleConversationId } from '../lambda/callbacks/after-send-single-msg.ts';
-import { formatTable, type MainOptions, type Output, parseDay, wantsJson } from './cli-output.ts';
+import {
+  formatTable,
+  type MainOptions,
+  type Output,
+  parseDay,
+  today,
+  wantsJson,
+} from './cli-output.ts';
 import {
   conversationMessages,
   dayConflicts,
@@ -33,7 +41,9 @@ import {
 import { type GapScope, gapReport, isHeardOf, type SeqGap } from './seq-gaps.ts';
 import {
   isLocalTarget,
+  missingTableMessage,
   READ_OPTIONS,
+  readingLine,
   resolveTableTarget,
   type TableClients,
   type TableTarget,
@@ -53,10 +63,14 @@ export const USAGE = `usage: npm run -s records -- <command> [options]
   gaps CONVERSATION_ID         the seqs that nothing accounted for, from 1 to the highest
                                received, and whether OpenIM still has them
   conflicts --from DATE        messages that claimed a seq another message already held
-  export --from DATE --to DATE every message sent in those days (UTC), as JSON Lines
-options: --from DATE --to DATE (YYYY-MM-DD, UTC, both included), --json,
-         --stack NAME | --table NAME --seq-table NAME [--region R]
-         (default: the local receiver's engine)
+  export --from DATE [--to DATE] every message sent in those days (UTC), as JSON Lines
+options: --from DATE --to DATE (YYYY-MM-DD, UTC, both included; --from alone: to today,
+         --to alone: up to that day), --json,         --stack NAME | --table NAME --seq-table NAME [--region R]
+         (default: the local receiver's engine: DYNAMODB_PORT and TABLE_NAME when set, else
+         the receiver running on DATA_DIR (./.data by default), else port 8000)
+table columns: seq is - until OpenIM's save-DB callback or a reconcile brings it; revoked is who revoked the
+message and when; content shows (redacted …) once the content was removed; "recovered" marks a
+message stored from OpenIM's API by a reconcile, since no callback brought it.
 
 gaps: seqs come from OpenIM's afterMsgSaveDB callback and from npm run reconcile, which asks
 OpenIM's own API. Callbacks alone leave gaps that are not losses: OpenIM numbers more than the
@@ -67,8 +81,17 @@ gap means "not received", not "lost". A reconcile recovers the chat messages Ope
 slots; the seqs left are those OpenIM itself no longer has (cleared history, retention), and
 each gap says whether a reconcile asked for it yet.`;
 
-/** The readable content of a message: the text of a text message, or its raw content. */
+/** A time in ms as ISO 8601 UTC, or `''` when there is none. */
+function utc(ms: unknown): string {
+  return typeof ms === 'number' ? new Date(ms).toISOString() : '';
+}
+
+/** The readable content of a message: the text of a text message, its raw content, or a mark. */
 function preview(message: StoredMessage): string {
+  // Redaction removes the content and says when (see docs/finding-and-counting.md).
+  if (message.content === undefined && message.redactedAt !== undefined) {
+    return `(redacted ${utc(message.redactedAt)})`;
+  }
   const content = String(message.content ?? '');
   try {
     const parsed = JSON.parse(content) as { content?: unknown };
@@ -77,6 +100,17 @@ function preview(message: StoredMessage): string {
     // Not JSON: show it as it is.
   }
   return content;
+}
+
+/** Who revoked a message and when, or `''`. */
+function revoked(message: StoredMessage): string {
+  if (message.revokedBy === undefined) return '';
+  return `${String(message.revokedBy)} ${utc(message.revokedAt)}`.trim();
+}
+
+/** How a message came to be stored, where that is not a callback: a reconcile's recovery. */
+function origin(message: StoredMessage): string {
+  return message.recoveredAt === undefined ? '' : `recovered ${utc(message.recoveredAt)}`;
 }
 
 /**
@@ -111,14 +145,18 @@ function print(
     messages,
     json,
     stdout,
-    ['sent (UTC)', 'from', 'to', 'type', 'serverMsgID', 'content'],
+    ['sent (UTC)', 'from', 'to', 'seq', 'type', 'serverMsgID', 'content', 'revoked', 'note'],
     (message) => [
-      new Date(Number(message.sentAt)).toISOString(),
+      utc(message.sentAt),
       message.sendID,
       message.recvID ?? message.groupID,
+      // 0 is the after-send callbacks' placeholder, not a seq.
+      message.seq ? message.seq : '-',
       message.contentType,
       message.serverMsgID,
       preview(message),
+      revoked(message),
+      origin(message),
     ],
   );
 }
@@ -237,6 +275,7 @@ export async function main(
       ...(options.clients ? { clients: options.clients } : {}),
       context,
     });
+    stderr.write(`${readingLine(target)}\n`);
     let found: number;
     switch (command) {
       case 'conversation':
@@ -337,7 +376,7 @@ export async function main(
       case 'conflicts': {
         if (!from) throw new Error('conflicts needs --from DATE (and --to DATE, default today)');
         const conflictTarget = target;
-        const days = daysBetween(from, to ?? new Date().toISOString().slice(0, 10));
+        const days = daysBetween(from, to ?? today());
         found = await printAll(
           (async function* () {
             for (const day of days) yield* dayConflicts(conflictTarget, day);
@@ -351,11 +390,10 @@ export async function main(
         return 0;
       }
       case 'export': {
-        if (!from || !to) throw new Error('export needs --from DATE and --to DATE');
-        const days = daysBetween(from, to);
-        stderr.write(
-          `Exporting ${days.length} day(s) from ${target.where}, table ${target.tableName}\n`,
-        );
+        if (!from) throw new Error('export needs --from DATE (and --to DATE, or it ends today)');
+        const last = to ?? today();
+        const days = daysBetween(from, last);
+        stderr.write(`Exporting ${days.length} day(s), ${from} to ${last} (UTC)\n`);
         found = await print(exportDays(target, days, stderr), true, stdout);
         break;
       }
@@ -365,7 +403,8 @@ export async function main(
     stderr.write(`${found} message(s)\n`);
     return 0;
   } catch (error) {
-    stderr.write(`records: ${describeFailure(error, context)}\n`);
+    const missing = target && missingTableMessage(error, target);
+    stderr.write(`records: ${missing ?? describeFailure(error, context)}\n`);
     return 1;
   } finally {
     target?.close();

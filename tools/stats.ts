@@ -1,27 +1,51 @@
 /**
- * `npm run -s stats -- --from DATE --to DATE`: one-to-one and group messages, distinct senders, receivers,
- * conversations per UTC day, locally by default or in AWS with `--stack` or `--table`. Progress
- * goes to stderr; a table on a terminal, JSON Lines when piped or with `--json`.
+ * `npm run -s stats -- [--from DATE] [--to DATE]`: one-to-one and group messages, distinct
+ * senders, receivers, conversations per UTC day (the last 7 days unless told), locally by default
+ * or in AWS with `--stack` or `--table`. Where it reads and progress go to stderr; a table on a
+ * terminal, JSON Lines when piped or with `--json`.
  */
 import { parseArgs } from 'node:util';
-import { formatTable, type MainOptions, parseDay, wantsJson } from './cli-output.ts';
+import { formatTable, type MainOptions, parseDay, today, wantsJson } from './cli-output.ts';
+import { daysBetween } from './message-queries.ts';
 import { dailyStats } from './message-stats.ts';
 import {
   isLocalTarget,
+  missingTableMessage,
   READ_OPTIONS,
+  readingLine,
   resolveTableTarget,
   type TableClients,
   type TableTarget,
 } from './table-target.ts';
 import { describeFailure } from './tool-failure.ts';
 
+/** How many days `stats` counts when no --from is given. */
+export const DEFAULT_DAYS = 7;
+
 /** What `stats --help` prints. */
 export const USAGE = `usage: npm run -s stats -- [--from DATE] [--to DATE] [--json]
-  counts per UTC day (DATE: YYYY-MM-DD, both included; --from defaults to today, --to to --from):
+  counts per UTC day (DATE: YYYY-MM-DD, both included). No dates: the last ${DEFAULT_DAYS} days, today
+  included; --from alone: from that day to today; --to alone: the ${DEFAULT_DAYS} days up to it:
     messages        one-to-one messages       groupMessages   group messages
     senders         users who sent either     receivers       users who received one-to-one
     conversations   one-to-one conversations  activeGroups    groups with a message
-options: --stack NAME | --table NAME [--region R] (default: the local receiver's engine)`;
+options: --stack NAME | --table NAME [--region R] (default: the local receiver's engine:
+         DYNAMODB_PORT and TABLE_NAME when set, else the receiver running on DATA_DIR)`;
+
+/** The days to count: `--from` to `--to`, each defaulting as the usage says. */
+export function statsDays(
+  from: string | undefined,
+  to: string | undefined,
+  now: number = Date.now(),
+): { from: string; to: string; days: number } {
+  const last = to ?? today(now);
+  const first = from ?? today(Date.parse(`${last}T00:00:00Z`) - (DEFAULT_DAYS - 1) * 86_400_000);
+  const days = daysBetween(first, last).length;
+  if (days === 0) {
+    throw new Error(`--from ${first} is after ${to ? `--to ${last}` : `today (${last})`}`);
+  }
+  return { from: first, to: last, days };
+}
 
 /** What the credentials need, for an access-denied explanation. */
 const PERMISSIONS =
@@ -52,16 +76,20 @@ export async function main(
   };
   let target: TableTarget | undefined;
   try {
-    const today = new Date().toISOString().slice(0, 10);
-    const from = parseDay(values.from, 'from') ?? today;
-    const to = parseDay(values.to, 'to') ?? from;
+    const asked = { from: parseDay(values.from, 'from'), to: parseDay(values.to, 'to') };
+    const { from, to, days: dayCount } = statsDays(asked.from, asked.to);
     target = await resolveTableTarget(values, {
       env,
       ...(options.clients ? { clients: options.clients } : {}),
       context,
     });
     const json = wantsJson(values.json, stdout);
-    stderr.write(`Counting ${from} to ${to} (UTC) in ${target.where}, table ${target.tableName}\n`);
+    stderr.write(`${readingLine(target)}\n`);
+    const chosen =
+      asked.from === undefined
+        ? `the last ${dayCount} days${asked.to === undefined ? '' : ` up to ${to}`}; --from and --to choose others`
+        : `${dayCount} day(s)`;
+    stderr.write(`Counting ${from} to ${to} (UTC): ${chosen}\n`);
     const days = await dailyStats(target, from, to, (day, index, total) => {
       stderr.write(
         `  ${day.day}: ${day.messages} one-to-one and ${day.groupMessages} group message(s)  [day ${index + 1} of ${total}]\n`,
@@ -94,7 +122,8 @@ export async function main(
     }
     return 0;
   } catch (error) {
-    stderr.write(`stats: ${describeFailure(error, context)}\n`);
+    const missing = target && missingTableMessage(error, target);
+    stderr.write(`stats: ${missing ?? describeFailure(error, context)}\n`);
     return 1;
   } finally {
     target?.close();

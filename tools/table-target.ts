@@ -6,11 +6,11 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
-import { localTableNames } from '../lambda/table-schema.ts';
 import { LOCAL_AWS } from '../local/local-engine.ts';
-import { type Environment, localEngineEndpoint, localTableName } from '../local/local-settings.ts';
+import { type Environment, LOCAL_ENV, localEngineTarget } from '../local/local-settings.ts';
+import { RECEIVER_INFO_FILE } from '../local/receiver-info.ts';
 import { cloudFormationClient, readStackOutputs, requiredOutputs } from './stack-reader.ts';
-import type { FailureContext } from './tool-failure.ts';
+import { errorName, type FailureContext } from './tool-failure.ts';
 
 /** The options every table tool takes. */
 export const TARGET_OPTIONS = {
@@ -58,12 +58,47 @@ export interface TableTarget {
   readonly tableName: string;
   /** The seqs table, when known (gaps, lookups by seq and replays of save-DB records need it). */
   readonly seqTableName: string | undefined;
-  /** Where the table is, for progress lines. */
+  /** Where the table is, for progress lines: the engine's endpoint, or the stack or AWS. */
   readonly where: string;
+  /** How the tables were found, e.g. `from DATA_DIR's receiver.json`, for the reading line. */
+  readonly found: string;
+  /** The region asked, in AWS, when known. */
+  readonly region?: string | undefined;
   /** Whether it is the local engine's. */
   readonly local: boolean;
   /** Releases the client if this target made it. */
   close(): void;
+}
+
+/**
+ * Tags a DynamoDB "resource not found" failure with the table it was about (the SDK's error does
+ * not say), so that the tool can name the missing table.
+ */
+function nameMissingTables(client: DynamoDBClient): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (errorName(error) === 'ResourceNotFoundException') {
+          const input = args.input as { TableName?: string; RequestItems?: object };
+          const table = input.TableName ?? Object.keys(input.RequestItems ?? {})[0];
+          if (table) Object.assign(error as object, { tableName: table });
+        }
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'nameMissingTables', override: true },
+  );
+}
+
+/** The region a client asks, when one is configured. */
+async function regionOf(client: DynamoDBClient): Promise<string | undefined> {
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether these options mean the local engine. */
@@ -91,36 +126,85 @@ export async function resolveTableTarget(
     const aws = clients(options.region);
     const outputs = await readStackOutputs(aws.cloudFormation, options.stack, context);
     const [tableName] = requiredOutputs(outputs, [STACK_OUTPUTS.tableName], options.stack);
+    nameMissingTables(aws.dynamoDB);
     return {
       client: aws.dynamoDB,
       tableName: tableName as string,
       // A stack deployed before the seqs table existed has no such output.
       seqTableName: outputs[STACK_OUTPUTS.seqTableName],
       where: `stack ${options.stack}`,
+      found: "from the stack's outputs",
+      region: await regionOf(aws.dynamoDB),
       local: false,
       close: () => undefined,
     };
   }
   if (options.table) {
     const { dynamoDB } = clients(options.region);
+    nameMissingTables(dynamoDB);
     return {
       client: dynamoDB,
       tableName: options.table,
       seqTableName: options['seq-table'],
       where: 'AWS',
+      found: 'from --table and --seq-table',
+      region: await regionOf(dynamoDB),
       local: false,
       close: () => undefined,
     };
   }
-  const endpoint = localEngineEndpoint(env);
-  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
-  const tables = localTableNames(localTableName(env));
+  const local = localEngineTarget(env);
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint: local.endpoint });
+  nameMissingTables(client);
+  const set = [LOCAL_ENV.dynamoPort, LOCAL_ENV.tableName].filter((name) => env[name]);
   return {
     client,
-    tableName: tables.messages,
-    seqTableName: tables.seqs,
-    where: endpoint,
+    tableName: local.tables.messages,
+    seqTableName: local.tables.seqs,
+    where: local.endpoint,
+    found: local.receiver
+      ? `from the receiver running on ${local.dataDir} (its ${RECEIVER_INFO_FILE})${set.length ? `, with ${set.join(' and ')}` : ''}`
+      : set.length
+        ? `from ${set.join(' and ')}`
+        : `the defaults: ${local.dataDir} has no running receiver's ${RECEIVER_INFO_FILE}`,
     local: true,
     close: () => client.destroy(),
   };
+}
+
+/** The one stderr line that says where a tool reads: the engine or AWS target, and the tables. */
+export function readingLine(target: TableTarget): string {
+  const place = target.local
+    ? `the local engine at ${target.where}`
+    : `${target.where} in ${target.region ?? 'the default region (none is set)'}`;
+  const tables = target.seqTableName
+    ? `tables "${target.tableName}" and "${target.seqTableName}"`
+    : `table "${target.tableName}" (no seqs table: gaps and seq need --seq-table)`;
+  return `Reading ${place}: ${tables}, ${target.found}`;
+}
+
+/**
+ * What to do about a table that is not there, or `undefined` if `error` is something else. The
+ * failed request's table is named where the SDK's error carries it (see `nameMissingTables`).
+ */
+export function missingTableMessage(error: unknown, target: TableTarget): string | undefined {
+  if (errorName(error) !== 'ResourceNotFoundException') return undefined;
+  const named = (error as { tableName?: string }).tableName;
+  const table = named
+    ? `"${named}"`
+    : [target.tableName, target.seqTableName]
+        .filter(Boolean)
+        .map((name) => `"${name}"`)
+        .join(' or ');
+  if (target.local) {
+    return (
+      `table ${table} does not exist on the local engine at ${target.where}. Fix: start the ` +
+      `receiver with npm start, which creates its tables, or check ${LOCAL_ENV.tableName}, ` +
+      `${LOCAL_ENV.dynamoPort} and ${LOCAL_ENV.dataDir}: they must name the receiver's`
+    );
+  }
+  return (
+    `table ${table} was not found in ${target.region ?? 'the default region'}. Fix: check ` +
+    '--table and --seq-table (or --stack) and --region: they must name the deployed tables'
+  );
 }

@@ -38,7 +38,8 @@ export function explainFailure(error: unknown, context: FailureContext = {}): st
   if ((error as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED') {
     return context.localEngine === false
       ? `Nothing answers at the address asked (connection refused): ${message}`
-      : 'the local engine is not running: start the receiver (npm start) first';
+      : 'the local engine is not running: start the receiver (npm start) first, or, if it ' +
+          'runs with another DATA_DIR or DYNAMODB_PORT, set the same here';
   }
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     return (

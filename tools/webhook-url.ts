@@ -1,15 +1,16 @@
 /**
- * `npm run webhook-url -- [--stack NAME] [--region R]`: with your own AWS credentials, reads the
- * deployed stack's `WebhookUrl` and `WebhookSecretArn` outputs and the secret's current value, and
- * prints the `webhooks.yml` lines for OpenIM, password included, on stdout and nowhere else.
- * Problems go to stderr, with exit code 1, and never quote the secret.
+ * `npm run webhook-url -- [--stack NAME] [--region R] [--yaml | --env]`: with your own AWS
+ * credentials, reads the deployed stack's `WebhookUrl` and `WebhookSecretArn` outputs and the
+ * secret's current value, and prints the `webhooks.yml` lines for OpenIM and the same settings as
+ * OpenIM's environment variables, password included, on stdout and nowhere else. Problems go to
+ * stderr, with exit code 1, and never quote the secret.
  */
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SETTINGS } from '../infra/settings.ts';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
-import { webhooksYaml } from '../lambda/callbacks.ts';
+import { webhooksEnv, webhooksYaml } from '../lambda/callbacks.ts';
 import { parseWebhookSecret } from '../lambda/secret-credentials.ts';
 import type { Credentials } from '../lambda/webhook-auth.ts';
 import type { MainOptions } from './cli-output.ts';
@@ -92,12 +93,26 @@ export async function readWebhookUrl(
   return urlWithCredentials(webhookUrl, webhookCredentials(secretString, secretArn));
 }
 
-const USAGE = `Usage: npm run webhook-url -- [--stack NAME] [--region REGION]
+const USAGE = `Usage: npm run webhook-url -- [--stack NAME] [--region REGION] [--yaml | --env]
 
-Prints the config/webhooks.yml lines for OpenIM, with the webhook password in the url.
+Prints the config/webhooks.yml lines for OpenIM, with the webhook password in the url, then the
+same settings as the environment variables OpenIM reads over webhooks.yml (IMENV_WEBHOOKS_…).
   --stack   the deployed stack (default ${DEFAULT_SETTINGS.stackName})
   --region  its region (default: AWS_REGION or your profile's region)
+  --yaml    the webhooks.yml lines only (e.g. to redirect into a file)
+  --env     the environment variables only, one NAME=value a line (e.g. for docker --env-file)
 `;
+
+/** What the tool prints for `url`: both forms, unless one is asked for. */
+export function webhookSettings(url: string, form: { yaml?: boolean; env?: boolean }): string {
+  if (form.yaml && !form.env) return webhooksYaml(url);
+  if (form.env && !form.yaml) return webhooksEnv(url);
+  return (
+    `# config/webhooks.yml\n${webhooksYaml(url)}\n` +
+    '# or the same as environment variables of OpenIM (docker run --env-file, Compose env_file)\n' +
+    webhooksEnv(url)
+  );
+}
 
 /** The real clients, in `region` or the SDK's default one. */
 function defaultClients(region: string | undefined): WebhookUrlClients {
@@ -114,13 +129,15 @@ export async function main(
   options: MainOptions<WebhookUrlClients> = {},
 ): Promise<number> {
   const { clients = defaultClients, stdout = process.stdout, stderr = process.stderr } = options;
-  let values: { stack?: string; region?: string; help?: boolean };
+  let values: { stack?: string; region?: string; help?: boolean; yaml?: boolean; env?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
         stack: { type: 'string', default: DEFAULT_SETTINGS.stackName },
         region: { type: 'string' },
+        yaml: { type: 'boolean' },
+        env: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -136,7 +153,7 @@ export async function main(
   }
   try {
     const url = await readWebhookUrl(clients(values.region), values.stack ?? '');
-    stdout.write(webhooksYaml(url));
+    stdout.write(webhookSettings(url, values));
     return 0;
   } catch (error) {
     const message =

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ArchiveStore } from '../../lambda/archive-store.ts';
 import { createHandler } from '../../lambda/receiver.ts';
 import { secretsManagerCredentials } from '../../lambda/secret-credentials.ts';
-import { parseSourceAllowlist } from '../../lambda/source-allowlist.ts';
+import { allowlistSetting, parseSourceAllowlist } from '../../lambda/source-allowlist.ts';
 import {
   type CredentialSource,
   credentialsMatch,
@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 
 /** A handler on the test table that requires `source`, counting the store calls it makes. */
-function guarded(source: CredentialSource, allowlist?: string) {
+function guarded(source: CredentialSource, allowlist?: string, allowlistSettingName?: string) {
   const calls = { put: 0 };
   const store: ArchiveStore = {
     ...receiver.store,
@@ -50,6 +50,7 @@ function guarded(source: CredentialSource, allowlist?: string) {
     store,
     credentials: source,
     allowedSources: allowlist ? parseSourceAllowlist(allowlist) : undefined,
+    allowedSourcesSetting: allowlistSettingName,
     logger: quietLogger(),
   });
   return { handler, calls };
@@ -191,6 +192,44 @@ describe('the source-IP allowlist', () => {
 
     expect(result.statusCode).toBe(status);
     expect(calls.put).toBe(status === 200 ? 1 : 0);
+  });
+
+  it.each([
+    [
+      'in Lambda, the CDK key',
+      { AWS_LAMBDA_FUNCTION_NAME: 'OpenImCallbackReceiver-Receiver' },
+      'allowedSourceCidrs',
+    ],
+    ['locally (npm start), the environment variable', {}, 'ALLOWED_SOURCE_CIDRS'],
+  ])('names, in a 403, the source and where to allow it: %s', async (_, env, named) => {
+    // GIVEN the setting the handler module picks from its environment
+    const setting = allowlistSetting(env);
+    const { handler } = guarded(staticCredentials(undefined), '10.0.0.0/8', setting);
+    const { toHttpApiEvent } = await import('../../local/http-api-event.ts');
+    const event = toHttpApiEvent(
+      {
+        method: 'POST',
+        url: PATH,
+        headers: JSON_TYPE,
+        body: Buffer.from(V38_EXAMPLE_BODY),
+        sourceIp: '192.0.2.8',
+      },
+      'POST /callbackAfterSendSingleMsgCommand',
+    );
+
+    // WHEN a source outside the allowlist posts
+    const result = await handler(event, {} as never);
+
+    // THEN the answer names exactly that setting
+    expect(setting).toBe(named);
+    expect(result.statusCode).toBe(403);
+    expect(JSON.parse(result.body ?? '')).toEqual({
+      actionCode: 1,
+      errCode: 403,
+      errMsg: 'This source address may not post callbacks',
+      errDlt: `192.0.2.8 is not in ${setting}: add the OpenIM server address to it`,
+      nextCode: 0,
+    });
   });
 });
 

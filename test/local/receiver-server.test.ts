@@ -1,7 +1,11 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArchiveStore } from '../../lambda/archive-store.ts';
-import { createReceiverServer, type ReceiverServer } from '../../local/receiver-server.ts';
+import {
+  createReceiverServer,
+  type ReceiverServer,
+  type Refusal,
+} from '../../local/receiver-server.ts';
 import {
   encodeBody,
   OPENIM_VERSIONS,
@@ -16,10 +20,16 @@ import { SUCCESS, startTestReceiver, type TestReceiver } from '../support/test-r
 let receiver: TestReceiver;
 let server: ReceiverServer;
 let baseUrl: string;
+/** What the server told of the requests it refused itself. */
+const refusals: Refusal[] = [];
 
 beforeAll(async () => {
   receiver = await startTestReceiver();
-  server = createReceiverServer({ handler: receiver.handler, maxBodyBytes: 512 * 1024 });
+  server = createReceiverServer({
+    handler: receiver.handler,
+    maxBodyBytes: 512 * 1024,
+    onRefusal: (refusal) => refusals.push(refusal),
+  });
   const address = await server.listen(0, '127.0.0.1');
   baseUrl = `http://127.0.0.1:${address.port}`;
 });
@@ -153,6 +163,81 @@ describe('the local receiver over HTTP', () => {
 
     // THEN it is stored as usual
     expect(next).toEqual({ status: 200, json: SUCCESS });
+  });
+
+  it("answers a body that never completes with a 408 in OpenIM's shape, well within OpenIM's 5 s, and tells of it", async () => {
+    // GIVEN a request that promises 2,000 bytes of body, sends 100 and then nothing more
+    const port = Number(new URL(baseUrl).port);
+    const started = performance.now();
+
+    // WHEN the server answers it
+    const answer = await rawExchange(
+      port,
+      'POST /callbackAfterSendSingleMsgCommand HTTP/1.1\r\nHost: x\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 2000\r\n\r\n' +
+        '{'.padEnd(100, ' '),
+    );
+    const elapsed = performance.now() - started;
+
+    // THEN a timeout, as a timeout, in OpenIM's shape, after 3 s and before OpenIM gives up
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    const body = JSON.parse(answer.split('\r\n\r\n')[1] ?? '');
+    expect(body).toEqual({
+      actionCode: 1,
+      errCode: 408,
+      errMsg: 'The request body did not arrive in time',
+      errDlt: expect.stringContaining('not complete 3000 ms after the headers'),
+      nextCode: 0,
+    });
+    expect(elapsed).toBeGreaterThanOrEqual(2_900);
+    expect(elapsed).toBeLessThan(4_500);
+    // AND it was reported as a refusal, to be logged and counted
+    expect(refusals).toContainEqual(expect.objectContaining({ statusCode: 408 }));
+
+    // AND the server keeps serving
+    const next = await postHttp(
+      '/callbackAfterSendSingleMsgCommand',
+      encodeBody(sampleMessage(20_004), 'v3.8.1'),
+      requestHeaders(sampleMessage(20_004)),
+    );
+    expect(next).toEqual({ status: 200, json: SUCCESS });
+  }, 10_000);
+
+  it('answers headers that never complete with a 408 too, and tells of it', async () => {
+    // GIVEN a server that waits 300 ms for headers
+    const told: Refusal[] = [];
+    const quick = createReceiverServer({
+      handler: receiver.handler,
+      headersTimeoutMs: 300,
+      onRefusal: (refusal) => told.push(refusal),
+    });
+    const { port } = await quick.listen(0, '127.0.0.1');
+    try {
+      // WHEN a request line and half a header come, then nothing
+      const answer = await rawExchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Ty');
+
+      // THEN
+      expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1] ?? '')).toMatchObject({
+        actionCode: 1,
+        errCode: 408,
+        errMsg: 'The request did not arrive in time',
+      });
+      expect(told).toEqual([expect.objectContaining({ statusCode: 408 })]);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('tells of the requests it refuses before the handler: an unknown path, say', async () => {
+    const before = refusals.length;
+
+    await fetch(`${baseUrl}/nowhere`, { method: 'POST', body: '{}' });
+
+    expect(refusals.slice(before)).toEqual([
+      { statusCode: 404, errMsg: 'Not found', errDlt: 'no route for POST /nowhere' },
+    ]);
   });
 
   it('answers malformed HTTP with a 400 in OpenIM shape, and keeps serving', async () => {

@@ -10,6 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../local/data-dir-lock.ts';
 import { LOCAL_AWS, startLocalEngine } from '../../local/local-engine.ts';
+import { RECEIVER_INFO_FILE } from '../../local/receiver-info.ts';
 import { freePort, run } from '../support/child.ts';
 import { basicAuthorization, V38_EXAMPLE_BODY } from '../support/openim-wire.ts';
 import { SUCCESS } from '../support/test-receiver.ts';
@@ -168,6 +169,16 @@ describe('npm start', () => {
       { ALLOWED_SOURCE_CIDRS: '10.0.0.0/8/9' },
       /^Cannot start the receiver: ALLOWED_SOURCE_CIDRS is invalid: "10\.0\.0\.0\/8\/9" is not an IPv4 or IPv6 address or CIDR\. Fix: /,
     ],
+    [
+      'take a table name DynamoDB would refuse',
+      { TABLE_NAME: 'openim messages' },
+      /^Cannot start the receiver: TABLE_NAME is "openim messages", but DynamoDB table names are 3 to 255 letters, digits, "_", "-" or "\.", and the seqs table's name is "openim messages-seqs"\. Fix: /,
+    ],
+    [
+      "give the receiver its engine's port",
+      'same ports',
+      /^Cannot start the receiver: PORT and DYNAMODB_PORT are both \d+ \(set or by default\), but the receiver and its engine each need a port of their own\. Fix: /,
+    ],
   ])(
     'refuses to %s, in one line on stderr, before taking a port',
     async (_, env, reason) => {
@@ -177,10 +188,10 @@ describe('npm start', () => {
 
       // WHEN npm start runs with the setting
       const started = run('npm', ['start'], {
-        ...env,
         PORT: String(port),
         DYNAMODB_PORT: String(dynamoPort),
         DATA_DIR: dir,
+        ...(typeof env === 'string' ? { DYNAMODB_PORT: String(port) } : env),
       });
       const code = await started.closed();
 
@@ -234,6 +245,153 @@ describe('npm start', () => {
       expect(await response.json()).toEqual(SUCCESS);
       if (address !== '127.0.0.1') await expect(refused(dynamoPort, address)).resolves.toBe(true);
       await expect(refused(dynamoPort)).resolves.toBe(false);
+    } finally {
+      await started.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('npm start on a data folder of its own', () => {
+  it('tells the tools and the console where its engine and tables are: DATA_DIR is all they need', async () => {
+    // GIVEN the receiver started with its own folder, engine port and table name
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-elsewhere-'));
+    const dynamoPort = await freePort();
+    const started = run('npm', ['start'], {
+      PORT: '0',
+      DYNAMODB_PORT: String(dynamoPort),
+      DATA_DIR: dir,
+      TABLE_NAME: 'trial-messages',
+    });
+    try {
+      const [, url] = await started.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      await fetch(`${url}/callbackAfterSendSingleMsgCommand`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: V38_EXAMPLE_BODY,
+      });
+      expect(JSON.parse(await readFile(join(dir, RECEIVER_INFO_FILE), 'utf8'))).toMatchObject({
+        endpoint: `http://127.0.0.1:${dynamoPort}`,
+        tables: { messages: 'trial-messages', seqs: 'trial-messages-seqs' },
+        url,
+      });
+
+      // WHEN records runs with DATA_DIR alone
+      const records = run(
+        'npm',
+        ['run', '--silent', 'records', '--', 'conversation', 'user_a', 'user_b'],
+        {
+          DATA_DIR: dir,
+        },
+      );
+      const code = await records.closed();
+
+      // THEN it reads that engine's tables, says so, and finds the message
+      expect(code, records.errors()).toBe(0);
+      expect(records.errors()).toContain(
+        `Reading the local engine at http://127.0.0.1:${dynamoPort}: tables "trial-messages" and "trial-messages-seqs", from the receiver running on ${dir} (its receiver.json)\n`,
+      );
+      expect(JSON.parse(records.stdout())).toMatchObject({ serverMsgID: SERVER_MSG_ID });
+
+      // AND the console, given DATA_DIR alone, shows that engine
+      const consolePort = await freePort();
+      const admin = run('npm', ['run', 'console'], {
+        DATA_DIR: dir,
+        CONSOLE_PORT: String(consolePort),
+      });
+      try {
+        await admin.waitFor(/listening on/);
+        expect(admin.output()).toContain(`showing the engine at http://127.0.0.1:${dynamoPort}`);
+        const tables = await (await fetch(`http://127.0.0.1:${consolePort}/api/tables`)).json();
+        expect(JSON.stringify(tables)).toContain('trial-messages');
+      } finally {
+        await admin.stop();
+      }
+    } finally {
+      await started.stop();
+    }
+
+    // AND once it stopped, the file is gone, so nothing follows it to a dead engine
+    try {
+      await expect(stat(join(dir, RECEIVER_INFO_FILE))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("npm start's refusals", () => {
+  it('names ALLOWED_SOURCE_CIDRS in a 403, and answers a body that never completes with a 408 it logs and counts', async () => {
+    // GIVEN the receiver with an allowlist this machine is not on, and its metrics printed
+    const dir = await mkdtemp(join(tmpdir(), 'receiver-refusals-'));
+    const started = run('npm', ['start'], {
+      PORT: '0',
+      DYNAMODB_PORT: String(await freePort()),
+      DATA_DIR: dir,
+      ALLOWED_SOURCE_CIDRS: '10.9.9.9',
+      POWERTOOLS_METRICS_DISABLED: 'false',
+    });
+    try {
+      const [, port] = await started.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      expect(started.output()).toContain(
+        'only from 10.9.9.9/32 (ALLOWED_SOURCE_CIDRS); others get 403',
+      );
+
+      // WHEN a message comes from 127.0.0.1
+      const refused403 = await fetch(`http://127.0.0.1:${port}/callbackAfterSendSingleMsgCommand`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: V38_EXAMPLE_BODY,
+      });
+
+      // THEN the answer names the variable to change, not the CDK key
+      expect(refused403.status).toBe(403);
+      expect(((await refused403.json()) as { errDlt: string }).errDlt).toBe(
+        '127.0.0.1 is not in ALLOWED_SOURCE_CIDRS: add the OpenIM server address to it',
+      );
+
+      // WHEN a request's body never completes
+      const sent = performance.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(
+            'POST /callbackAfterSendSingleMsgCommand HTTP/1.1\r\nHost: x\r\n' +
+              'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{',
+          ),
+        );
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk;
+        });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+
+      // THEN it is answered as a timeout, in OpenIM's shape, before OpenIM's 5 s are up
+      expect(performance.now() - sent).toBeLessThan(4_500);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1] ?? '')).toMatchObject({
+        actionCode: 1,
+        errCode: 408,
+      });
+
+      // AND it is logged and counted as the handler logs and counts its refusals
+      // Warnings go to stderr, metrics to stdout: each read alone, so no line is cut by the other.
+      const lines = () =>
+        [started.stdout(), started.errors()]
+          .flatMap((text) => text.split('\n'))
+          .filter((line) => line.startsWith('{') && line.endsWith('}'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const logged = (expected: Record<string, unknown>) =>
+        lines().some((line) => Object.entries(expected).every(([k, v]) => line[k] === v));
+      await eventually(
+        () =>
+          logged({ level: 'WARN', message: 'Callback refused', statusCode: 408 }) &&
+          logged({ reason: 'timeout', Rejections: 1 }),
+      );
+      expect(lines()).toContainEqual(
+        expect.objectContaining({ reason: 'source-not-allowed', Rejections: 1 }),
+      );
     } finally {
       await started.stop();
       await rm(dir, { recursive: true, force: true });

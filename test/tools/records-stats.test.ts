@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatTable } from '../../tools/cli-output.ts';
+import { formatTable, today } from '../../tools/cli-output.ts';
+import { daysBetween } from '../../tools/message-queries.ts';
 import { main as records } from '../../tools/records.ts';
-import { main as stats } from '../../tools/stats.ts';
+import { main as stats, statsDays } from '../../tools/stats.ts';
 import { freePort, type Running, run } from '../support/child.ts';
 import {
   COMMANDS,
@@ -182,7 +183,7 @@ describe('stats through main', () => {
     const day = dayOf(FIRST_DAY);
 
     // WHEN stats runs on a terminal
-    const result = await runMain(stats, ['--from', day], { env, tty: true });
+    const result = await runMain(stats, ['--from', day, '--to', day], { env, tty: true });
 
     // THEN a table, no JSON, and the progress line
     expect(result.code).toBe(0);
@@ -193,6 +194,71 @@ describe('stats through main', () => {
     );
     expect(row).toMatch(new RegExp(`^${day}\\s+600\\s+120\\s+\\d+\\s+\\d+\\s+\\d+\\s+4$`));
     expect(result.stderr).toContain('[day 1 of 1]');
+  });
+
+  it('counts the last 7 days without dates, and says which days and where it read', async () => {
+    // WHEN stats runs with no dates
+    const result = await runMain(stats, [], { env });
+
+    // THEN seven days, today last, each named on stderr after the line that says where it read
+    const days = daysBetween(today(Date.now() - 6 * DAY_MS), today());
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json.map((d) => d.day)).toEqual(days);
+    const [reading, counting] = result.stderr.split('\n');
+    expect(reading).toMatch(
+      /^Reading the local engine at http:\/\/127\.0\.0\.1:\d+: tables "openim-messages" and "openim-messages-seqs", from the receiver running on .*records-\w+ \(its receiver\.json\), with DYNAMODB_PORT$/,
+    );
+    expect(counting).toBe(
+      `Counting ${days[0]} to ${days[6]} (UTC): the last 7 days; --from and --to choose others`,
+    );
+  });
+
+  it('counts from --from to today when --from comes alone', async () => {
+    const from = today(Date.now() - 2 * DAY_MS);
+
+    const result = await runMain(stats, ['--from', from], { env });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json.map((d) => d.day)).toEqual(daysBetween(from, today()));
+    expect(result.json).toHaveLength(3);
+    expect(result.stderr).toContain(`Counting ${from} to ${today()} (UTC): 3 day(s)\n`);
+  });
+
+  it('chooses its days as the usage says, and refuses --from after --to', () => {
+    const now = Date.UTC(2025, 4, 20, 15);
+
+    expect(statsDays(undefined, undefined, now)).toEqual({
+      from: '2025-05-14',
+      to: '2025-05-20',
+      days: 7,
+    });
+    expect(statsDays('2025-05-18', undefined, now)).toEqual({
+      from: '2025-05-18',
+      to: '2025-05-20',
+      days: 3,
+    });
+    expect(statsDays(undefined, '2025-05-03', now)).toEqual({
+      from: '2025-04-27',
+      to: '2025-05-03',
+      days: 7,
+    });
+    expect(() => statsDays('2025-05-21', undefined, now)).toThrow(
+      '--from 2025-05-21 is after today (2025-05-20)',
+    );
+    expect(() => statsDays('2025-05-10', '2025-05-09', now)).toThrow(
+      '--from 2025-05-10 is after --to 2025-05-09',
+    );
+  });
+
+  it('names a table that does not exist, with the fix, instead of an SDK error', async () => {
+    const result = await runMain(stats, [], { env: { ...env, TABLE_NAME: 'no-such-table' } });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `stats: table "no-such-table" does not exist on the local engine at http://127.0.0.1:${env.DYNAMODB_PORT}. ` +
+        'Fix: start the receiver with npm start, which creates its tables, or check TABLE_NAME, ' +
+        "DYNAMODB_PORT and DATA_DIR: they must name the receiver's",
+    );
   });
 });
 
@@ -247,6 +313,32 @@ describe('npm run records', () => {
     expect(result.json[0]).toMatchObject(JSON.parse(encodeBody(message, 'v3.8.1')));
   }, 60_000);
 
+  it('exports from --from to today when --from comes alone', async () => {
+    const from = today(Date.now() - DAY_MS);
+
+    const result = await runMain(records, ['export', '--from', from], { env });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`Exporting 2 day(s), ${from} to ${today()} (UTC)\n`);
+    expect(result.stderr).toMatch(new RegExp(`${today()}: 0 message\\(s\\)\\s+\\[day 2 of 2\\]`));
+  });
+
+  it('says where it reads, and names a missing seqs table with the fix', async () => {
+    const found = await runMain(records, ['message', 'nothing-here'], { env });
+    const missing = await runMain(records, ['seq', 'si_user_1_user_8', '1'], {
+      env: { DYNAMODB_PORT: env.DYNAMODB_PORT as string, TABLE_NAME: 'openim-messages-x' },
+    });
+
+    expect(found.stderr.split('\n')[0]).toMatch(
+      /^Reading the local engine at http:\/\/127\.0\.0\.1:\d+: tables "openim-messages" and "openim-messages-seqs", /,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Reading the local engine at http://127.0.0.1:');
+    expect(missing.stderr).toContain(
+      'records: table "openim-messages-x-seqs" does not exist on the local engine at',
+    );
+  });
+
   it('exports every message of a date range as JSON Lines, with progress per day', async () => {
     const result = await tool('records', [
       'export',
@@ -276,7 +368,7 @@ describe('npm run records', () => {
     expect(result.code).toBe(0);
     expect(result.json).toEqual([]);
     expect(result.stdout.split('\n')[0]).toMatch(
-      /^sent \(UTC\)\s+from\s+to\s+type\s+serverMsgID\s+content$/,
+      /^sent \(UTC\)\s+from\s+to\s+seq\s+type\s+serverMsgID\s+content\s+revoked\s+note$/,
     );
     expect(result.stdout).toContain('user_3');
     expect(result.stdout).toContain('hi #');

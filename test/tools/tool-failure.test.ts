@@ -65,7 +65,7 @@ describe('explainFailure', () => {
     [
       'a refused connection to the local engine',
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }),
-      /^the local engine is not running: start the receiver \(npm start\) first$/,
+      /^the local engine is not running: start the receiver \(npm start\) first, or, if it runs with another DATA_DIR or DYNAMODB_PORT, set the same here$/,
     ],
     ['a problem the tool explained itself', new ToolError('Fix: this.'), /^Fix: this\.$/],
   ])('explains %s with the fix', (_, error, explanation) => {
@@ -182,6 +182,32 @@ describe('every tool explains a failure the same way', () => {
   it.each([
     ['records', records, ['sent', 'user_a']],
     ['stats', stats, []],
+  ] as const)(
+    '%s: says which AWS tables it reads, and names them with the fix when they are not there',
+    async (_, main, argv) => {
+      const { clients, dynamoDB } = awsClients();
+      dynamoDB
+        .on(QueryCommand)
+        .rejects(sdkError('ResourceNotFoundException', 'Requested resource not found'));
+
+      const result = await runMain(main, [...argv, '--table', 'T', '--seq-table', 'S'], {
+        clients: () => clients,
+      });
+
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines[0]).toBe(
+        'Reading AWS in eu-west-1: tables "T" and "S", from --table and --seq-table',
+      );
+      expect(lines.at(-1)).toMatch(
+        /^\w+: table "T" or "S" was not found in eu-west-1\. Fix: check --table and --seq-table \(or --stack\) and --region/,
+      );
+    },
+  );
+
+  it.each([
+    ['records', records, ['sent', 'user_a']],
+    ['stats', stats, []],
   ] as const)('%s: an expired token', async (_, main, argv) => {
     const { clients, dynamoDB } = awsClients();
     dynamoDB.on(QueryCommand).rejects(sdkError('ExpiredTokenException', 'expired'));
@@ -199,7 +225,8 @@ describe('every tool explains a failure the same way', () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'the local engine is not running: start the receiver (npm start) first',
+      'the local engine is not running: start the receiver (npm start) first, or, if it runs ' +
+        'with another DATA_DIR or DYNAMODB_PORT, set the same here',
     );
   });
 });

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { STACK_OUTPUTS } from '../../infra/stack-outputs.ts';
-import { webhooksYaml } from '../../lambda/callbacks.ts';
+import { webhooksEnv, webhooksYaml } from '../../lambda/callbacks.ts';
 import { parseWebhookSecret } from '../../lambda/secret-credentials.ts';
 import {
   main,
@@ -183,7 +183,7 @@ describe('npm run webhook-url', () => {
     mocks = mockedClients();
   });
 
-  it('prints the webhooks.yml lines with the current credentials, on stdout only', async () => {
+  it('prints the webhooks.yml lines and the same as environment variables, with the current credentials, on stdout only', async () => {
     // GIVEN
     mocks.cloudFormation.on(DescribeStacksCommand).resolves(stackWith(DEPLOYED));
     mocks.secretsManager
@@ -194,17 +194,25 @@ describe('npm run webhook-url', () => {
     const { code, stdout, stderr } = await run([], mocks.clients);
 
     // THEN
+    const url = `https://openim:${PASSWORD}@abc123defg.execute-api.eu-west-1.amazonaws.com`;
+    const keys = ['afterSendSingleMsg', 'afterSendGroupMsg', 'afterMsgSaveDB', 'afterRevokeMsg'];
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toBe(
       [
-        `url: https://openim:${PASSWORD}@abc123defg.execute-api.eu-west-1.amazonaws.com`,
-        ...['afterSendSingleMsg', 'afterSendGroupMsg', 'afterMsgSaveDB', 'afterRevokeMsg'].flatMap(
-          (key) => [`${key}:`, '  enable: true', '  timeout: 5'],
-        ),
+        '# config/webhooks.yml',
+        `url: ${url}`,
+        ...keys.flatMap((key) => [`${key}:`, '  enable: true', '  timeout: 5']),
+        '',
+        '# or the same as environment variables of OpenIM (docker run --env-file, Compose env_file)',
+        `IMENV_WEBHOOKS_URL=${url}`,
+        ...keys.flatMap((key) => [
+          `IMENV_WEBHOOKS_${key.toUpperCase()}_ENABLE=true`,
+          `IMENV_WEBHOOKS_${key.toUpperCase()}_TIMEOUT=5`,
+        ]),
         '',
       ].join('\n'),
     );
-    expect(stdout).toBe(
+    expect(stdout).toContain(
       webhooksYaml(urlWithCredentials(API, { username: 'openim', password: PASSWORD })),
     );
     expect(mocks.cloudFormation.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({
@@ -214,6 +222,21 @@ describe('npm run webhook-url', () => {
     expect(mocks.secretsManager.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
       SecretId: SECRET_ARN,
     });
+  });
+
+  it.each([
+    ['--yaml', webhooksYaml],
+    ['--env', webhooksEnv],
+  ])('prints one form alone with %s, for a redirect into a file', async (option, form) => {
+    mocks.cloudFormation.on(DescribeStacksCommand).resolves(stackWith(DEPLOYED));
+    mocks.secretsManager
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ username: 'openim', password: PASSWORD }) });
+
+    const { code, stdout } = await run([option], mocks.clients);
+
+    expect(code).toBe(0);
+    expect(stdout).toBe(form(urlWithCredentials(API, { username: 'openim', password: PASSWORD })));
   });
 
   it('reads the stack named by --stack', async () => {

@@ -13,7 +13,7 @@ import type { SynthesizedFunction } from './synth-child.ts';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * The options `NodejsFunction` derives from `infra/receiver-function.ts`; each run checks them by
+ * The options `NodejsFunction` derives from `infra/bundled-function.ts`; each run checks them by
  * rebuilding the receiver and comparing it with the CDK's bundle.
  */
 const CDK_ESBUILD_OPTIONS = {

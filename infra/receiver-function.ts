@@ -3,30 +3,18 @@
  * AWS SDK inside, its own log group, and a role that may write its logs, read the webhook secret,
  * put and update items in the two tables and send records to the fallback queue, nothing more.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../lambda/receiver-metrics.ts';
+import { bundledFunction } from './bundled-function.ts';
 import { DEPLOYED_LIMITS } from './function-limits.ts';
 import type { LogLevel } from './settings.ts';
-
-/** The repository root, which holds `package-lock.json` and the `lambda/` sources. */
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * Lets CommonJS packages in the ESM bundle call `require` (for Node built-ins), which ESM output
- * does not define.
- */
-const CJS_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** Properties of {@link ReceiverFunction}. */
 export interface ReceiverFunctionProps {
@@ -133,12 +121,7 @@ export class ReceiverFunction extends Construct {
     );
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(PROJECT_ROOT, 'lambda', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      ...bundledFunction('handler.ts'),
       // Why these two: infra/function-limits.ts.
       memorySize: DEPLOYED_LIMITS.memoryMB,
       timeout: Duration.seconds(DEPLOYED_LIMITS.timeoutSeconds),
@@ -158,19 +141,6 @@ export class ReceiverFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         // No NODE_OPTIONS=--enable-source-maps: reading and indexing the map would cost CPU at
         // every cold start (BENCHMARKS.md has the figure), and the logs carry no stack traces.
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: CJS_REQUIRE_BANNER,
-        minify: true,
-        // The map ships beside the bundle, unread at run time: it turns a minified position back
-        // into a TypeScript line, offline or with --enable-source-maps set for a debugging session.
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle the AWS SDK too, so the SDK the tests ran against is the one that runs in Lambda.
-        externalModules: [],
       },
     });
   }

@@ -39,6 +39,7 @@ import {
   MetricName,
   REASON_DIMENSION,
 } from '../lambda/receiver-metrics.ts';
+import { ReconcileMetricName } from '../lambda/reconcile/reconcile-metrics.ts';
 import { MESSAGES_TABLE, SEQS_TABLE, type TableDefinition } from '../lambda/table-schema.ts';
 
 /** The dimension Powertools Metrics adds to every metric: the function's service name. */
@@ -122,6 +123,12 @@ export interface ReceiverMonitoringProps {
    * @default undefined (no existing topic)
    */
   readonly alarmTopicArn?: string | undefined;
+  /**
+   * The scheduled reconcile's function, when the stack has one: its alarms (messages it
+   * recovered, failed runs) and a dashboard row.
+   * @default undefined (no reconcile, nothing about it)
+   */
+  readonly reconcileFunction?: IFunction | undefined;
 }
 
 /** The id of the warning that no alarm notifies anyone. */
@@ -154,6 +161,10 @@ export class ReceiverMonitoring extends Construct {
   readonly authFailuresAlarm: Alarm;
   /** A message claimed a seq that another message already held. */
   readonly seqConflictsAlarm: Alarm;
+  /** A reconcile recovered messages the callbacks lost (with a reconcile only). */
+  readonly messagesRecoveredAlarm: Alarm | undefined;
+  /** A reconcile run failed, or left a conversation or a message out (with a reconcile only). */
+  readonly reconcileFailedAlarm: Alarm | undefined;
   /** Every alarm of the stack, this construct's and the fallback queue's. */
   readonly alarms: readonly Alarm[];
   /** The topic that e-mails the alarms, when an address was given. */
@@ -277,7 +288,7 @@ export class ReceiverMonitoring extends Construct {
       id: 'SeqConflictsAlarm',
       name: 'seq-conflicts',
       description:
-        "A save-DB callback brought a message for a seq that another message already holds: " +
+        'A save-DB callback brought a message for a seq that another message already holds: ' +
         'OpenIM was restored or reinstalled (its seqs start again), or two OpenIM servers post ' +
         'to this receiver. Both messages are kept; the seq stays with the first. First: the ' +
         "WARN 'Seq conflict' lines (both serverMsgIDs), then npm run -s records -- conflicts " +
@@ -285,6 +296,34 @@ export class ReceiverMonitoring extends Construct {
       metric: this.receiverMetric(MetricName.seqConflict, Stats.SUM),
       threshold: 1,
     });
+    const reconcileFn = props.reconcileFunction;
+    this.messagesRecoveredAlarm =
+      reconcileFn &&
+      this.alarm({
+        id: 'MessagesRecoveredAlarm',
+        name: 'messages-recovered',
+        description:
+          'The scheduled reconcile stored chat messages that OpenIM has and no callback brought: ' +
+          'callbacks were lost (OpenIM drops them when its queue is full, and after an error ' +
+          'answer). They are in the archive now. First: the WARN line of the reconcile function ' +
+          "(counts), the receiver's MessagesLost, 5xx and throttles at that time, and whether " +
+          "OpenIM's webhooks.yml still enables every callback.",
+        metric: this.receiverMetric(ReconcileMetricName.recovered, Stats.SUM),
+        threshold: 1,
+      });
+    this.reconcileFailedAlarm =
+      reconcileFn &&
+      this.alarm({
+        id: 'ReconcileFailedAlarm',
+        name: 'reconcile-failed',
+        description:
+          'A scheduled reconcile failed, or could not pull a conversation or store a message. ' +
+          "First: the ERROR lines of the reconcile function's log group (the cause and the fix: " +
+          "OpenIM's secret not set or wrong, OpenIM's API unreachable, an admin user OpenIM does " +
+          'not know); docs/deployment.md, Reconcile with OpenIM.',
+        metric: this.receiverMetric(ReconcileMetricName.runsFailed, Stats.SUM),
+        threshold: 1,
+      });
 
     this.alarms = [
       this.messagesLostAlarm,
@@ -297,6 +336,8 @@ export class ReceiverMonitoring extends Construct {
       this.tableThrottlesAlarm,
       this.authFailuresAlarm,
       this.seqConflictsAlarm,
+      ...(this.messagesRecoveredAlarm ? [this.messagesRecoveredAlarm] : []),
+      ...(this.reconcileFailedAlarm ? [this.reconcileFailedAlarm] : []),
     ];
     // A lost message, a burst of 401s or an expiring record needs acting on whatever follows; the
     // others are states, and their end is worth an e-mail too.
@@ -305,6 +346,8 @@ export class ReceiverMonitoring extends Construct {
         alarm !== this.messagesLostAlarm &&
         alarm !== this.authFailuresAlarm &&
         alarm !== this.seqConflictsAlarm &&
+        alarm !== this.messagesRecoveredAlarm &&
+        alarm !== this.reconcileFailedAlarm &&
         alarm !== fallback.oldRecordAlarm,
     );
     this.alarmTopic =
@@ -461,6 +504,39 @@ export class ReceiverMonitoring extends Construct {
             6,
           ),
         ],
+        ...(reconcileFn
+          ? [
+              [
+                this.graph(
+                  'Reconcile: what each run did',
+                  [
+                    ReconcileMetricName.recovered,
+                    ReconcileMetricName.linked,
+                    ReconcileMetricName.revoked,
+                    ReconcileMetricName.gaps,
+                  ].map((name) => this.receiverMetric(name, Stats.SUM)),
+                  12,
+                ),
+                this.graph(
+                  'Reconcile: runs',
+                  [
+                    reconcileFn.metricInvocations({
+                      statistic: Stats.SUM,
+                      period: PERIOD,
+                      label: 'runs',
+                    }),
+                    this.receiverMetric(ReconcileMetricName.runsFailed, Stats.SUM),
+                    reconcileFn.metricErrors({
+                      statistic: Stats.SUM,
+                      period: PERIOD,
+                      label: 'crashes',
+                    }),
+                  ],
+                  12,
+                ),
+              ],
+            ]
+          : []),
         [
           new LogQueryWidget({
             title: 'Function: latest errors and lost messages',

@@ -11,6 +11,7 @@ import { CallbackApi } from './callback-api.ts';
 import { FallbackQueue } from './fallback-queue.ts';
 import { ReceiverFunction } from './receiver-function.ts';
 import { ReceiverMonitoring } from './receiver-monitoring.ts';
+import { ReconcileFunction } from './reconcile-function.ts';
 import { DEFAULT_SETTINGS, type DeploymentSettings } from './settings.ts';
 import { STACK_OUTPUTS } from './stack-outputs.ts';
 import { WebhookSecret } from './webhook-secret.ts';
@@ -38,6 +39,8 @@ export class ReceiverStack extends Stack {
   readonly callbackApi: CallbackApi;
   /** The alarms, the topic that e-mails them and the dashboard. */
   readonly monitoring: ReceiverMonitoring;
+  /** The scheduled reconcile with OpenIM's API, with `openimApiUrl` set. */
+  readonly reconcile: ReconcileFunction | undefined;
 
   constructor(scope: Construct, id: string, props: ReceiverStackProps = {}) {
     const { settings = DEFAULT_SETTINGS, ...stackProps } = props;
@@ -73,6 +76,21 @@ export class ReceiverStack extends Stack {
       throttlingBurstLimit: settings.throttlingBurstLimit,
       logRetentionDays: settings.logRetentionDays,
     });
+    this.reconcile =
+      settings.openimApiUrl === undefined
+        ? undefined
+        : new ReconcileFunction(this, 'Reconcile', {
+            messagesTable: this.tables.messages,
+            seqsTable: this.tables.seqs,
+            openimApiUrl: settings.openimApiUrl,
+            schedule: settings.reconcileSchedule,
+            openimSecretArn: settings.openimSecretArn,
+            adminUser: settings.openimAdminUser,
+            ttlDays: settings.ttlDays,
+            logRetentionDays: settings.logRetentionDays,
+            logLevel: settings.logLevel,
+            serviceName: this.stackName,
+          });
     this.monitoring = new ReceiverMonitoring(this, 'Monitoring', {
       function: this.receiver.function,
       functionLogGroup: this.receiver.logGroup,
@@ -84,6 +102,7 @@ export class ReceiverStack extends Stack {
       fallback: this.fallback,
       alarmEmail: settings.alarmEmail,
       alarmTopicArn: settings.alarmTopicArn,
+      reconcileFunction: this.reconcile?.function,
     });
 
     Validations.of(this.callbackApi.api).acknowledge({
@@ -123,6 +142,14 @@ export class ReceiverStack extends Stack {
       description: 'Records the table did not take wait here; `npm run replay` writes them back',
       value: this.fallback.queue.queueUrl,
     });
+    if (this.reconcile) {
+      new CfnOutput(this, STACK_OUTPUTS.openImSecretArn, {
+        description:
+          "ARN of the secret the scheduled reconcile reads OpenIM's secret from (not the value): " +
+          'set it with aws secretsmanager put-secret-value',
+        value: this.reconcile.secret.secretArn,
+      });
+    }
     new CfnOutput(this, STACK_OUTPUTS.dashboardUrl, {
       description: 'The CloudWatch dashboard: requests, function, messages, fallback and table',
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,

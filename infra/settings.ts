@@ -37,6 +37,14 @@ export interface DeploymentSettings {
   readonly alarmEmail: string | undefined;
   /** An existing SNS topic that gets the stack's alarms too; `undefined` for none. */
   readonly alarmTopicArn: string | undefined;
+  /** OpenIM's API, for a scheduled reconcile; `undefined` adds no reconcile. */
+  readonly openimApiUrl: string | undefined;
+  /** When the reconcile runs: an EventBridge `rate(…)` or `cron(…)` expression. */
+  readonly reconcileSchedule: string;
+  /** An existing secret with OpenIM's secret; `undefined` creates an empty one to fill in. */
+  readonly openimSecretArn: string | undefined;
+  /** The OpenIM admin user the reconcile asks for its token. */
+  readonly openimAdminUser: string;
 }
 
 /** The settings a deployment gets when it sets no context. */
@@ -56,6 +64,10 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   allowedSourceCidrs: undefined,
   alarmEmail: undefined,
   alarmTopicArn: undefined,
+  openimApiUrl: undefined,
+  reconcileSchedule: 'rate(1 hour)',
+  openimSecretArn: undefined,
+  openimAdminUser: 'imAdmin',
 };
 
 /** The context keys, one per setting. */
@@ -92,6 +104,16 @@ const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;.]+$/;
  * must carry a message group ID, and an alarm action carries none.
  */
 const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[\w-]{1,256}$/;
+
+/** An http(s) URL with a host and nothing after the path: OpenIM's API base. */
+const API_URL = /^https?:\/\/[^\s/?#@]+(?::\d{1,5})?(?:\/[^\s?#]*)?$/;
+
+/** EventBridge's schedule expressions: `rate(1 hour)`, `rate(15 minutes)`, `cron(0 * * * ? *)`. */
+const SCHEDULE = /^(?:rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;
+
+/** A Secrets Manager secret's complete ARN, in any partition (with its 6-character suffix). */
+const SECRET_ARN =
+  /^arn:aws(?:-[a-z]+)*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
 
 /** Thrown when context holds a value the deployment cannot use; the message lists every fix. */
 export class SettingsError extends Error {
@@ -260,6 +282,36 @@ const SETTINGS_SCHEMA = v.pipe(
         'Fix: -c alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops-alarms (a topic in the ' +
         "stack's region that lets CloudWatch publish), or leave it unset",
     ),
+    openimApiUrl: setting(
+      'openimApiUrl',
+      (text) => API_URL.test(text),
+      (text) => text.replace(/\/+$/, ''),
+      ", which is not the URL of OpenIM's API. Fix: -c openimApiUrl=https://openim.example.com:10002 " +
+        '(no user name or password in it: the secret goes into Secrets Manager), or leave it ' +
+        'unset for no scheduled reconcile',
+    ),
+    reconcileSchedule: setting(
+      'reconcileSchedule',
+      (text) => SCHEDULE.test(text) && text !== 'rate(1 minute)',
+      String,
+      ', which is not an EventBridge schedule of at least 2 minutes. ' +
+        "Fix: -c reconcileSchedule='rate(1 hour)' or -c reconcileSchedule='cron(0 3 * * ? *)'",
+    ),
+    openimSecretArn: setting(
+      'openimSecretArn',
+      (text) => SECRET_ARN.test(text),
+      String,
+      ', which is not the complete ARN of a Secrets Manager secret (with its 6-character ' +
+        'suffix). Fix: -c openimSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:openim-AbCdEf, ' +
+        'or leave it unset to create an empty one',
+    ),
+    openimAdminUser: setting(
+      'openimAdminUser',
+      (text) => text.length <= 512 && !/\s/.test(text),
+      String,
+      ', which is not a user ID. Fix: -c openimAdminUser=imAdmin (one of the admin user IDs in ' +
+        "OpenIM's config/share.yml)",
+    ),
   } satisfies { [K in keyof DeploymentSettings]: v.GenericSchema<unknown, DeploymentSettings[K]> }),
   // A misspelt key would otherwise be ignored and deploy the default without a word.
   v.rawCheck(({ dataset, addIssue }) => {
@@ -281,7 +333,16 @@ const SETTINGS_SCHEMA = v.pipe(
       allowedSourceCidrs: context.allowedSourceCidrs,
       alarmEmail: context.alarmEmail,
       alarmTopicArn: context.alarmTopicArn,
+      openimApiUrl: context.openimApiUrl,
+      reconcileSchedule: context.reconcileSchedule,
+      openimSecretArn: context.openimSecretArn,
+      openimAdminUser: context.openimAdminUser,
     }),
+  ),
+  v.check(
+    (settings) => settings.openimApiUrl !== undefined || settings.openimSecretArn === undefined,
+    'Context "openimSecretArn" is set but "openimApiUrl" is not, so no reconcile would read it. ' +
+      'Fix: -c openimApiUrl=https://openim.example.com:10002 too, or leave openimSecretArn unset',
   ),
 );
 

@@ -17,6 +17,8 @@ export const STACK_OUTPUTS = {
   tableConsoleUrl: 'TableConsoleUrl',
   /** The URL of the queue holding records the table did not take. */
   fallbackQueueUrl: 'FallbackQueueUrl',
+  /** The ARN of the secret holding OpenIM's own secret, for the scheduled reconcile (not the value). */
+  openImSecretArn: 'OpenImSecretArn',
   /** A link to the stack's CloudWatch dashboard. */
   dashboardUrl: 'DashboardUrl',
 } as const;

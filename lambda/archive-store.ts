@@ -119,10 +119,23 @@ export interface ArchiveStore {
    */
   recoverMessage(record: MessageRecord): Promise<RecoverResult>;
   /**
+   * Reconcile: gives an archived message its real seq if it has none (nothing else of it
+   * changes), then links the seq and applies a revoke it holds. `undefined` if the archive has
+   * no such message.
+   */
+  linkMessage(message: SeqOfMessage): Promise<RecoverResult | undefined>;
+  /**
    * Reconcile: notes that OpenIM holds no chat message at this seq (a notification, or a
    * deleted slot), so that it is no gap.
    */
   recordSeqKind(entry: SeqKindRecord): Promise<StoreOutcome>;
+}
+
+/** Which seq of which conversation OpenIM gave a message. */
+export interface SeqOfMessage {
+  readonly serverMsgID: string;
+  readonly conversationID: string;
+  readonly seq: number;
 }
 
 /** A seq that holds no chat message in OpenIM, as a reconcile found it. */
@@ -608,39 +621,32 @@ export function createDynamoArchiveStore({
     },
 
     async recoverMessage(record) {
-      const recovered = await putFirst({
-        ...record,
-        [DerivedAttribute.recoveredAt]: now(),
-      });
-      let seqSet = false;
-      let message = linkedMessage(record);
-      if (!recovered) {
-        const existing = await readMessage(record.serverMsgID);
-        if (existing === undefined) return store.recoverMessage(record);
-        message = linkedMessage(existing);
-        if (message.seq === 0) {
-          // An after-send record: it gets its real seq, nothing else.
-          const update = new UpdateExpression().set('seq', record.seq);
-          const seqName = update.name('seq');
-          seqSet =
-            (await updateMessageIf(
-              record.serverMsgID,
-              update,
-              `${seqName} = ${update.value(0)}`,
-            )) !== undefined;
-          if (!seqSet) return store.recoverMessage(record);
-          message = { ...message, seq: record.seq };
-        }
+      const recovered = await putFirst({ ...record, [DerivedAttribute.recoveredAt]: now() });
+      if (recovered) {
+        const step = await linkSeq(linkedMessage(record));
+        return { ...resultOf(true, step), recovered: true, linked: false };
       }
-      if (message.seq === 0) return { outcome: 'duplicate', recovered: false, linked: false };
-      const step = recovered
-        ? await linkSeq(message)
-        : await settleSeq(message, await readSeq(message.conversationID, message.seq));
-      return {
-        ...resultOf(recovered || seqSet, step),
-        recovered,
-        linked: !recovered && (seqSet || step.linked),
-      };
+      // Archived already (a callback came first, or another reconcile): only its seq is missing.
+      const linked = await store.linkMessage(record);
+      return linked ?? store.recoverMessage(record);
+    },
+
+    async linkMessage({ serverMsgID, conversationID, seq }) {
+      const existing = await readMessage(serverMsgID);
+      if (existing === undefined) return undefined;
+      let message = linkedMessage(existing);
+      let seqSet = false;
+      if (message.seq === 0) {
+        // An after-send record: it gets its real seq, nothing else.
+        const update = new UpdateExpression().set('seq', seq);
+        const condition = `${update.name('seq')} = ${update.value(0)}`;
+        seqSet = (await updateMessageIf(serverMsgID, update, condition)) !== undefined;
+        // Someone gave it a seq meanwhile: start again from what they wrote.
+        if (!seqSet) return store.linkMessage({ serverMsgID, conversationID, seq });
+        message = { ...message, conversationID, seq };
+      }
+      const step = await settleSeq(message, await readSeq(message.conversationID, message.seq));
+      return { ...resultOf(seqSet, step), recovered: false, linked: seqSet || step.linked };
     },
 
     async recordSeqKind({ conversationID, seq, kind, contentType, expiresAt }) {
@@ -662,6 +668,7 @@ export function createDynamoArchiveStore({
     saveMessage: (record, fields) => timed(store.saveMessage(record, fields)),
     recordRevoke: (record) => timed(store.recordRevoke(record)),
     recoverMessage: (record) => timed(store.recoverMessage(record)),
+    linkMessage: (message) => timed(store.linkMessage(message)),
     recordSeqKind: (entry) => timed(store.recordSeqKind(entry)),
   };
 }

@@ -115,6 +115,10 @@ export const SeqAttribute = {
   reconciledAt: 'reconciledAt',
   /** On a conversation's item: the send time of the newest message a reconcile saw, in ms. */
   newestSendTime: 'newestSendTime',
+  /** On a conversation's item: the user whose view of it a reconcile pulls (a current member). */
+  pullAs: 'pullAs',
+  /** On the reconcile's own item: the page of OpenIM's users an unfinished run stopped at. */
+  nextUserPage: 'nextUserPage',
 } as const;
 
 /** What a reconcile found at a seq that holds no chat message: the values of `openimKind`. */
@@ -134,6 +138,12 @@ export const CONVERSATION_ITEM_SEQ = 0;
  * `~` sorts after every OpenIM conversation prefix and starts none of them.
  */
 const CONFLICT_LOG_PREFIX = '~conflicts#';
+
+/**
+ * The seqs table's partition (with seq {@link CONVERSATION_ITEM_SEQ}) where a reconcile that ran
+ * out of time notes which page of OpenIM's users the next run starts at.
+ */
+export const RECONCILE_RUN_KEY = '~reconcile';
 
 /** The conflict log partition of a day and shard, as the `byDay` key names them. */
 export function conflictLogKey(dayShard: string): string {

@@ -222,7 +222,7 @@ describe('the curl commands of the README and docs/', () => {
     ]);
     expect(outputs.get('conversation')).toContainEqual(expect.objectContaining(message));
     expect(outputs.get('gaps')).toEqual([
-      { conversationID: 'si_user_a_user_b', fromSeq: 1, toSeq: 2 },
+      { conversationID: 'si_user_a_user_b', fromSeq: 1, toSeq: 2, openim: 'not-asked' },
     ]);
     expect(outputs.get('group')).toEqual([
       expect.objectContaining({

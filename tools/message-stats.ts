@@ -4,7 +4,7 @@
  * table. One-to-one and group messages are counted apart.
  */
 import { DAY_STATS_ATTRIBUTES, DerivedAttribute } from '../lambda/table-schema.ts';
-import { dayEntries, daysBetween, type QueryTarget } from './message-queries.ts';
+import { countDayConflicts, dayEntries, daysBetween, type QueryTarget } from './message-queries.ts';
 
 /** One UTC day's counts. */
 export interface DayStats {
@@ -21,6 +21,8 @@ export interface DayStats {
   readonly conversations: number;
   /** Groups with a message. */
   readonly activeGroups: number;
+  /** Messages sent that day that claimed a seq another message held (with the seqs table). */
+  readonly seqConflicts?: number;
 }
 
 /** The counts for each day from `from` to `to` (UTC, both included), in day order. */
@@ -58,6 +60,7 @@ export async function dailyStats(
       receivers: receivers.size,
       conversations: conversations.size,
       activeGroups: groups.size,
+      ...(target.seqTableName ? { seqConflicts: await countDayConflicts(target, day) } : {}),
     };
     result.push(stats);
     onDay(stats, index, days.length);

@@ -83,6 +83,7 @@ function withoutSeqs(store: ArchiveStore, seqTableName: string | undefined): Arc
     saveMessage: needsSeqs,
     recordRevoke: needsSeqs,
     recoverMessage: needsSeqs,
+    linkMessage: needsSeqs,
     recordSeqKind: needsSeqs,
   };
 }

@@ -29,7 +29,8 @@ export const USAGE = `usage: npm run -s stats -- [--from DATE] [--to DATE] [--js
     messages        one-to-one messages       groupMessages   group messages
     senders         users who sent either     receivers       users who received one-to-one
     conversations   one-to-one conversations  activeGroups    groups with a message
-options: --stack NAME | --table NAME [--region R] (default: the local receiver's engine:
+    seqConflicts    messages that claimed a seq another message held (records conflicts lists them)
+options: --stack NAME | --table NAME [--seq-table NAME] [--region R] (default: the local receiver's engine:
          DYNAMODB_PORT and TABLE_NAME when set, else the receiver running on DATA_DIR)`;
 
 /** The days to count: `--from` to `--to`, each defaulting as the usage says. */
@@ -107,6 +108,7 @@ export async function main(
             'receivers',
             'conversations',
             'active groups',
+            'seq conflicts',
           ],
           days.map((d) => [
             d.day,
@@ -116,6 +118,7 @@ export async function main(
             d.receivers,
             d.conversations,
             d.activeGroups,
+            d.seqConflicts ?? '(no --seq-table)',
           ]),
         ),
       );

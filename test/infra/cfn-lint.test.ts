@@ -88,6 +88,12 @@ describe('cfn-lint', () => {
           allowedSourceCidrs: '203.0.113.0/24',
           ttlDays: '90',
           tableRemovalPolicy: 'destroy',
+          openimApiUrl: 'https://openim.example.com:10002',
+        }),
+        templateFile({
+          openimApiUrl: 'https://openim.example.com',
+          openimSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:openim-AbCdEf',
+          reconcileSchedule: 'cron(0 3 * * ? *)',
         }),
       ];
 

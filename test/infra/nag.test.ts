@@ -78,6 +78,29 @@ describe('cdk-nag AwsSolutions checks', () => {
   );
 
   it(
+    'pass with the scheduled reconcile too, its empty secret acknowledged for rotation',
+    () => {
+      // GIVEN / WHEN
+      const { app, assembly } = synthesize({
+        openimApiUrl: 'https://openim.example.com:10002',
+        alarmEmail: 'ops@example.com',
+      });
+
+      // THEN
+      expect(findings(validationReport(assembly.directory))).toEqual([]);
+      const acks = acknowledgements(app);
+      expect(acks.map(({ path, id }) => ({ path, id }))).toContainEqual({
+        path: 'OpenImCallbackReceiver/Reconcile/OpenImSecret',
+        id: 'AwsSolutions-SMG4',
+      });
+      expect(acks.find(({ path }) => path.includes('Reconcile'))?.reason).toMatch(
+        /config\/share\.yml[\s\S]*put-secret-value/,
+      );
+    },
+    SLOW,
+  );
+
+  it(
     'acknowledge only these findings, each where it arises and with its reason',
     () => {
       // GIVEN

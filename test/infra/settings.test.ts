@@ -37,6 +37,10 @@ describe('deployment settings', () => {
       allowedSourceCidrs: undefined,
       alarmEmail: undefined,
       alarmTopicArn: undefined,
+      openimApiUrl: undefined,
+      reconcileSchedule: 'rate(1 hour)',
+      openimSecretArn: undefined,
+      openimAdminUser: 'imAdmin',
     });
   });
 
@@ -73,6 +77,10 @@ describe('deployment settings', () => {
       allowedSourceCidrs: '203.0.113.0/24,2001:db8::/32',
       alarmEmail: 'ops@example.com',
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
+      openimApiUrl: 'https://openim.example.com:10002/',
+      reconcileSchedule: 'rate(30 minutes)',
+      openimSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:openim-AbCdEf',
+      openimAdminUser: 'opsAdmin',
     };
     const fromCdkJson = {
       ...fromCli,
@@ -97,6 +105,10 @@ describe('deployment settings', () => {
         allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
         alarmEmail: 'ops@example.com',
         alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
+        openimApiUrl: 'https://openim.example.com:10002',
+        reconcileSchedule: 'rate(30 minutes)',
+        openimSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:openim-AbCdEf',
+        openimAdminUser: 'opsAdmin',
       });
     }
   });

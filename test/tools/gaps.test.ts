@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterMsgSaveDB } from '../../lambda/callbacks/after-msg-save-db.ts';
 import { createHandler } from '../../lambda/receiver.ts';
 import { main as records } from '../../tools/records.ts';
+import { main as stats } from '../../tools/stats.ts';
 import {
   COMMANDS,
   encodeGroupBody,
@@ -282,5 +283,7 @@ describe('seq conflicts in records', () => {
       },
     ]);
     expect(conflicts.stderr).toContain('1 seq conflict(s)');
+    const counted = await runMain(stats, ['--from', day, '--to', day], { env });
+    expect(counted.json).toEqual([expect.objectContaining({ day, seqConflicts: 1 })]);
   });
 });

@@ -170,6 +170,7 @@ describe('npm run stats', () => {
           receivers: e?.r.size ?? 0,
           conversations: e?.c.size ?? 0,
           activeGroups: e?.g.size ?? 0,
+          seqConflicts: 0,
         };
       }),
     );
@@ -190,9 +191,9 @@ describe('stats through main', () => {
     expect(result.json).toEqual([]);
     const [header, row] = result.stdout.trimEnd().split('\n');
     expect(header).toMatch(
-      /^day\s+messages\s+group messages\s+senders\s+receivers\s+conversations\s+active groups$/,
+      /^day\s+messages\s+group messages\s+senders\s+receivers\s+conversations\s+active groups\s+seq conflicts$/,
     );
-    expect(row).toMatch(new RegExp(`^${day}\\s+600\\s+120\\s+\\d+\\s+\\d+\\s+\\d+\\s+4$`));
+    expect(row).toMatch(new RegExp(`^${day}\\s+600\\s+120\\s+\\d+\\s+\\d+\\s+\\d+\\s+4\\s+0$`));
     expect(result.stderr).toContain('[day 1 of 1]');
   });
 

@@ -78,13 +78,14 @@ export async function advanceCheckpoint(
     .set(SeqAttribute.newestSendTime, checkpoint.newestSendTime)
     .set(SeqAttribute.pullAs, checkpoint.pullAs);
   const through = update.name(SeqAttribute.reconciledThrough);
+  const condition = `attribute_not_exists(${through}) OR ${through} < ${update.value(checkpoint.reconciledThrough)}`;
   try {
     await client.send(
       new UpdateItemCommand({
         TableName: seqTable,
         Key: marshall({ conversationID, seq: CONVERSATION_ITEM_SEQ }),
         ...update.toInput(),
-        ConditionExpression: `attribute_not_exists(${through}) OR ${through} < ${update.value(checkpoint.reconciledThrough)}`,
+        ConditionExpression: condition,
       }),
     );
   } catch (error) {

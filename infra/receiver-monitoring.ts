@@ -277,7 +277,7 @@ export class ReceiverMonitoring extends Construct {
       id: 'SeqConflictsAlarm',
       name: 'seq-conflicts',
       description:
-        "A save-DB callback brought a message for a seq that another message already holds: " +
+        'A save-DB callback brought a message for a seq that another message already holds: ' +
         'OpenIM was restored or reinstalled (its seqs start again), or two OpenIM servers post ' +
         'to this receiver. Both messages are kept; the seq stays with the first. First: the ' +
         "WARN 'Seq conflict' lines (both serverMsgIDs), then npm run -s records -- conflicts " +

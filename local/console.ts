@@ -225,17 +225,22 @@ export async function startConsole(
 
   const server = createServer(route);
   server.listen(port, ENGINE_HOST);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([error]) => {
-      adminClient?.destroy();
-      throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
-        ? new ConsoleOptionError(
-            `port ${port} is already in use: stop what uses it, or set ${LOCAL_ENV.consolePort}`,
-          )
-        : error;
-    }),
-  ]);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.once('listening', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    adminClient?.destroy();
+    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      ? new ConsoleOptionError(
+          `port ${port} is already in use: stop what uses it, or set ${LOCAL_ENV.consolePort}`,
+        )
+      : error;
+  }
   const address = server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   const base = `http://${ENGINE_HOST}:${bound}`;

@@ -162,7 +162,7 @@ function listingFrom(kind: string, params: URLSearchParams): Listing | undefined
       return { kind, user: required(params, 'user', 'a user ID') };
     case 'day': {
       const day = required(params, 'day', 'a day');
-      if (parseBound(day, { end: false }) === undefined || day.length !== 10) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
         throw new Refusal(400, 'Not a day', `"${day}" is not a day: give one like 2025-05-09.`);
       }
       return { kind, day };
@@ -300,21 +300,26 @@ export function createTranscriptHandler(
     const listing = listingOf(found);
     const seq = Number(found.seq ?? 0);
     const conversationID = String(found.conversationID);
-    const [around, bySeq, notes] = await Promise.all([
+    const [around, bySeq] = await Promise.all([
       listing ? neighbours(resolved, listing, positionOf(found)) : Promise.resolve({}),
       seq > 0 && resolved.seqTableName
         ? findBySeq(resolved, conversationID, seq)
         : Promise.resolve(undefined),
-      seq > 0 && resolved.seqTableName
-        ? readSeqNotes(resolved, conversationID)
-        : Promise.resolve(undefined),
     ]);
+    const entry = bySeq?.entry;
+    // A message whose seq another message holds is listed on that seq's item (a seq conflict).
+    const claimed: ClaimedSeq | undefined =
+      entry?.serverMsgID !== undefined &&
+      entry.serverMsgID !== id &&
+      entry.conflictingMsgIDs?.has(id)
+        ? { seq, heldBy: entry.serverMsgID }
+        : undefined;
     return messagePage(
       {
         message: found,
         ...around,
-        seqItem: bySeq?.entry as Record<string, unknown> | undefined,
-        claimed: notes?.claimed.get(id),
+        seqItem: entry as Record<string, unknown> | undefined,
+        claimed,
       },
       { source: resolved.source },
     );

@@ -280,7 +280,7 @@ describe('the transcript in chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Conversation of bob and alice');
     expect(await page.locator('li.msg').count()).toBe(9);
     await page.goto(running.transcriptUrl);
-    await screenshot(page, 'console-start.png', 920);
+    await screenshot(page, 'console-start.png');
     await page.close();
   });
 });

@@ -365,3 +365,42 @@ export async function countDayConflicts(target: QueryTarget, day: string): Promi
   }
   return total;
 }
+
+/** One partition's index entries in a window, as `serverMsgID` and `sentAt`, in either order. */
+export async function* indexEntriesInWindow(
+  { client, tableName }: QueryTarget,
+  index: { readonly indexName: string; readonly keyName: string; readonly keyValue: string },
+  window: TimeWindow,
+  { newestFirst = false, perRequest = 100 }: { newestFirst?: boolean; perRequest?: number } = {},
+): AsyncGenerator<{ readonly serverMsgID: string; readonly sentAt: number }> {
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    // A small Limit: a page of a transcript needs about a hundred, not the 1 MB a Query may read.
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: index.indexName,
+        KeyConditionExpression: '#key = :key AND #sentAt BETWEEN :from AND :to',
+        ExpressionAttributeNames: {
+          '#key': index.keyName,
+          '#sentAt': DerivedAttribute.sentAt,
+          '#id': MESSAGE_KEY.name,
+        },
+        ExpressionAttributeValues: marshall({
+          ':key': index.keyValue,
+          ':from': window.from ?? Number.MIN_SAFE_INTEGER,
+          ':to': window.to ?? Number.MAX_SAFE_INTEGER,
+        }),
+        ProjectionExpression: '#id, #sentAt',
+        ScanIndexForward: !newestFirst,
+        Limit: perRequest,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const entry = unmarshall(item);
+      yield { serverMsgID: String(entry[MESSAGE_KEY.name]), sentAt: Number(entry.sentAt) };
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}

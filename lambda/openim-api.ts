@@ -298,13 +298,15 @@ export class OpenImApi {
 
   /** A connection failure, said with the address and what to check. */
   #unreachable(error: unknown): OpenImApiError {
-    const cause = (error as { cause?: { code?: string } }).cause;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const code = cause?.code ?? (error as { code?: string }).code;
     const name = (error as Error).name;
     const why =
       name === 'TimeoutError' || name === 'AbortError'
         ? `no answer within ${this.#timeoutMs / 1000} s`
-        : (UNREACHABLE[code ?? ''] ?? (code ? `${code}` : (error as Error).message));
+        : cause?.message === 'bad port'
+          ? 'Node.js refuses to connect to that port (one browsers block too)'
+          : (UNREACHABLE[code ?? ''] ?? code ?? cause?.message ?? (error as Error).message);
     return new OpenImApiError(
       `Cannot reach OpenIM's API at ${this.#base}: ${why}. Fix: check --openim-api (OpenIM's ` +
         'API, port 10002 by default) and that this machine can reach it',

@@ -20,7 +20,12 @@ import {
   NOW,
 } from '../support/archive-harness.ts';
 import { type FakeOpenIm, startFakeOpenIm } from '../support/fake-openim.ts';
-import { buildScenario, SCENARIO, type ScenarioMessage } from '../support/openim-scenario.ts';
+import {
+  buildScenario,
+  callbacksFor,
+  SCENARIO,
+  type ScenarioMessage,
+} from '../support/openim-scenario.ts';
 import { encodeBody, encodeGroupBody, encodeSaveDbBody } from '../support/openim-wire.ts';
 import { scanAll } from '../support/test-receiver.ts';
 
@@ -238,20 +243,19 @@ describe('callbacks and reconciles interleaved', () => {
   }
 
   /** Each message's callbacks that arrive (maybe twice), and reconciles among them. */
-  const stepsArb = fc
-    .record({
-      arrivals: fc.array(
-        fc.record({
-          afterSend: fc.nat({ max: 2 }),
-          saveDB: fc.nat({ max: 2 }),
-          revoke: fc.nat({ max: 2 }),
-        }),
-        { minLength: 12, maxLength: 12 },
-      ),
-      reconciles: fc.integer({ min: 1, max: 3 }),
-      order: fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
-      parallel: fc.integer({ min: 1, max: 3 }),
-    });
+  const stepsArb = fc.record({
+    arrivals: fc.array(
+      fc.record({
+        afterSend: fc.nat({ max: 2 }),
+        saveDB: fc.nat({ max: 2 }),
+        revoke: fc.nat({ max: 2 }),
+      }),
+      { minLength: 12, maxLength: 12 },
+    ),
+    reconciles: fc.integer({ min: 1, max: 3 }),
+    order: fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
+    parallel: fc.integer({ min: 1, max: 3 }),
+  });
 
   it('end in the same tables, whatever the order, the repeats and the number of reconciles', async () => {
     await fc.assert(
@@ -309,4 +313,180 @@ describe('callbacks and reconciles interleaved', () => {
       { numRuns: 25 },
     );
   }, 240_000);
+});
+
+describe('a reconcile, case by case', () => {
+  /** A fake with two users and `n` messages between them, a minute apart from `from`. */
+  async function chat(n: number, from: number = SCENARIO.start) {
+    const fake = await startFakeOpenIm({ variant: 'main', now: () => NOW });
+    for (const userID of ['a1', 'b1', 'c1']) fake.model.addUser({ userID });
+    for (let i = 1; i <= n; i += 1) {
+      fake.model.sendMessage({
+        sendID: i % 2 ? 'a1' : 'b1',
+        recvID: i % 2 ? 'b1' : 'a1',
+        content: JSON.stringify({ content: `m${i}` }),
+        sendTime: from + i * 60_000,
+      });
+    }
+    return { fake, receiver: await harnessInstance(engine) };
+  }
+
+  it('marks a revoke made after its seq was reconciled, re-checking the newest seqs of active conversations', async () => {
+    // GIVEN a conversation active an hour ago, reconciled
+    const { fake, receiver } = await chat(5, NOW - 3_600_000);
+    await reconcileInto(fake, receiver);
+
+    // WHEN a message is revoked in OpenIM (no revoke callback) and the next run comes
+    fake.model.revoke({ conversationID: 'si_a1_b1', seq: 4, userID: 'b1', time: NOW - 60_000 });
+    const summary = await reconcileInto(fake, receiver);
+
+    // THEN it was re-checked and marked, and the summary says what was re-checked
+    expect(summary).toMatchObject({ revoked: 1, rechecked: { conversations: 1, seqs: 5 } });
+    const [record] = (await scanAll(engine.client, receiver.tables.messages)).filter(
+      (r) => r.seq === 4,
+    );
+    expect(record).toMatchObject({
+      revokedBy: 'b1',
+      revokedAt: NOW - 60_000,
+      content: '{"content":"m4"}',
+    });
+
+    // AND a conversation whose newest message is older than the window is not asked again
+    const quiet = await chat(3, SCENARIO.start);
+    await reconcileInto(quiet.fake, quiet.receiver);
+    const pulls = quiet.fake.requests.length;
+    expect(await reconcileInto(quiet.fake, quiet.receiver)).toMatchObject({
+      rechecked: { conversations: 0, seqs: 0 },
+    });
+    expect(quiet.fake.requests.slice(pulls).map((r) => r.path)).not.toContain(
+      '/msg/pull_msg_by_seq',
+    );
+    for (const f of [fake, quiet.fake]) await f.close();
+  });
+
+  it('pulls as another user when the first one cleared the history or left the group', async () => {
+    // GIVEN a group whose owner cleared their history after six messages and whose member c1 left
+    const { fake, receiver } = await chat(0);
+    fake.model.createGroup({ groupID: 'g9', ownerUserID: 'a1', memberUserIDs: ['b1', 'c1'] });
+    for (let i = 1; i <= 6; i += 1) {
+      fake.model.sendMessage({
+        sendID: 'b1',
+        groupID: 'g9',
+        content: `{"content":"g${i}"}`,
+        sendTime: SCENARIO.start + i,
+      });
+    }
+    fake.model.clearHistory('sg_g9', 'a1');
+    fake.model.leaveGroup('g9', 'c1');
+    fake.model.sendMessage({
+      sendID: 'b1',
+      groupID: 'g9',
+      content: '{"content":"g7"}',
+      sendTime: SCENARIO.start + 7,
+    });
+
+    // WHEN it is reconciled
+    const summary = await reconcileInto(fake, receiver);
+
+    // THEN every message is there, pulled as b1, who sees them all
+    expect(summary).toMatchObject({ recovered: 7, gaps: 0, failed: [] });
+    const [checkpoint] = (await scanAll(engine.client, receiver.tables.seqs)).filter(
+      (item) => item.conversationID === 'sg_g9' && item.seq === 0,
+    );
+    expect(checkpoint).toMatchObject({ reconciledThrough: 7, pullAs: 'b1' });
+    await fake.close();
+  });
+
+  it('recovers the original of a message its puller deleted for themselves, from the search', async () => {
+    const { fake, receiver } = await chat(3);
+    fake.model.deleteForUser('si_a1_b1', 'a1', [2]);
+    fake.model.deleteForUser('si_a1_b1', 'b1', [2]);
+
+    const summary = await reconcileInto(fake, receiver);
+
+    expect(summary).toMatchObject({ recovered: 3, unrecoverable: 0 });
+    const records = await scanAll(engine.client, receiver.tables.messages);
+    expect(records.find((r) => r.seq === 2)).toMatchObject({
+      content: '{"content":"m2"}',
+      status: 2,
+    });
+    await fake.close();
+  });
+
+  it('stops at its deadline and the next run goes on from the checkpoints', async () => {
+    // GIVEN 250 seqs, and a clock that runs out after the first hundred
+    const { fake, receiver } = await chat(250);
+    let clock = NOW;
+    const first = await reconcileInto(fake, receiver, {
+      now: () => clock,
+      deadline: NOW + 1,
+      onProgress: () => {
+        clock = NOW + 2;
+      },
+    });
+    expect(first).toMatchObject({ complete: false, recovered: 100 });
+
+    // WHEN the next run comes
+    const second = await reconcileInto(fake, receiver);
+
+    // THEN it pulls from seq 101 on, and everything is there once
+    expect(second).toMatchObject({ complete: true, recovered: 150 });
+    expect(await scanAll(engine.client, receiver.tables.messages)).toHaveLength(250);
+    await fake.close();
+  });
+
+  it('reports a conversation it could not pull, and goes on with the others', async () => {
+    const { fake, receiver } = await chat(3);
+    fake.model.sendMessage({ sendID: 'a1', recvID: 'c1', content: '{"content":"x"}' });
+    fake.fail(/pull_msg_by_seq/, { kind: 'error', errCode: 500, errMsg: 'ServerInternalError' }, 1);
+
+    const summary = await reconcileInto(fake, receiver);
+
+    expect(summary.failed).toEqual([
+      {
+        conversationID: expect.stringMatching(/^si_/),
+        reason: 'OpenIM answered /msg/pull_msg_by_seq with errCode 500 (ServerInternalError)',
+      },
+    ]);
+    expect(summary.recovered).toBeGreaterThan(0);
+    await fake.close();
+  });
+
+  it('takes only the conversations asked for, and says which it cannot find', async () => {
+    const { fake, receiver } = await chat(3);
+    fake.model.sendMessage({ sendID: 'a1', recvID: 'c1', content: '{"content":"x"}' });
+
+    const summary = await reconcileInto(fake, receiver, {
+      conversations: ['si_a1_c1', 'si_nobody_there'],
+    });
+
+    expect(summary).toMatchObject({ conversations: 1, recovered: 1 });
+    expect(summary.failed).toEqual([
+      { conversationID: 'si_nobody_there', reason: expect.stringContaining('no user of it') },
+    ]);
+    await fake.close();
+  });
+
+  it('counts a seq OpenIM gives another message than the archive links it to as a conflict', async () => {
+    // GIVEN the archive links seq 1 of the chat to a message of another OpenIM
+    const { fake, receiver } = await chat(2);
+    const [first] = fake.model.messages('si_a1_b1');
+    if (!first) throw new Error('no message at seq 1');
+    const other = callbacksFor({ ...first.msg, serverMsgID: 'f'.repeat(32) });
+    await deliver(receiver.handler, other, 'saveDB');
+
+    // WHEN OpenIM's own message for that seq is reconciled
+    const summary = await reconcileInto(fake, receiver);
+
+    // THEN both are stored, the seq stays with the first, and the conflict is counted
+    expect(summary).toMatchObject({ recovered: 2, conflicts: 1 });
+    const [item] = (await scanAll(engine.client, receiver.tables.seqs)).filter(
+      (i) => i.conversationID === 'si_a1_b1' && i.seq === 1,
+    );
+    expect(item).toMatchObject({
+      serverMsgID: 'f'.repeat(32),
+      conflictingMsgIDs: new Set([first.msg.serverMsgID]),
+    });
+    await fake.close();
+  });
 });

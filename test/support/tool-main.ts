@@ -10,7 +10,7 @@ export interface ToolRun {
   readonly json: Record<string, unknown>[];
 }
 
-/** Runs `main` with `argv`, capturing stdout and stderr; `tty` makes stdout look like a terminal. */
+/** Runs `main` with `argv`, capturing stdout and stderr; `tty` makes both look like a terminal. */
 export async function runMain<Clients>(
   main: (argv: readonly string[], options: MainOptions<Clients>) => Promise<number>,
   argv: readonly string[],
@@ -24,7 +24,7 @@ export async function runMain<Clients>(
   const code = await main(argv, {
     ...options,
     stdout: { isTTY: tty, write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
+    stderr: { isTTY: tty, write: (text: string) => (stderr += text) },
   });
   const json = stdout
     .split('\n')

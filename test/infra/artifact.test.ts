@@ -51,7 +51,21 @@ import {
   sampleMessage,
 } from '../support/openim-wire.ts';
 import { archiveTables, only, type Resource } from '../support/template.ts';
-import { type MetricRead, metricsRead } from './dashboard-body.ts';
+import {
+  awsError,
+  type Call,
+  callOf,
+  createTemplateTables,
+  emittedMetrics,
+  isRead,
+  listen,
+  type Recorder,
+  readBody,
+  runBundle,
+  type StubAnswer,
+  startJsonStub,
+} from './artifact-harness.ts';
+import { metricsRead } from './dashboard-body.ts';
 import { removeOutdirs, type Synthesized, synthesize, tempDir } from './synth-app.ts';
 
 /** A real v3.8 body, from Go's encoder, as in `openim-webhook-client.md` (before the newline). */
@@ -72,25 +86,6 @@ const SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:WebhookSecr
 function basic({ username, password }: { username: string; password: string }): string {
   return basicAuthorization(username, password);
 }
-
-/**
- * Runs in the child: imports the bundle (so it reads its environment at load, as in Lambda),
- * invokes `handler` once per event in order, in the context `npm start` gives it, and writes the
- * results to a file, since the function's own logs go to stdout.
- */
-const INVOKER = `
-import { readFileSync, writeFileSync } from 'node:fs';
-const [bundleUrl, handlerName, invocationsFile, resultsFile] = process.argv.slice(1);
-const { events, limits } = JSON.parse(readFileSync(invocationsFile, 'utf8'));
-const { lambdaContext } = await import(${JSON.stringify(new URL('../../local/lambda-context.ts', import.meta.url).href)});
-const module = await import(bundleUrl);
-const results = [];
-for (const event of events) {
-  results.push(await module[handlerName](event, lambdaContext(event.requestContext.requestId, limits)));
-}
-writeFileSync(resultsFile, JSON.stringify(results));
-process.exit(0);
-`;
 
 /** The HTTP API v2 event OpenIM's request produces on a route, as API Gateway would build it. */
 function openImEvent(
@@ -137,78 +132,10 @@ function postEvent(
   );
 }
 
-/** One request a stub or proxy received. */
-interface Call {
-  /** The `x-amz-target` header, e.g. `secretsmanager.GetSecretValue`. */
-  readonly target: string;
-  /** The JSON body. */
-  readonly input: Record<string, unknown>;
-}
-
-/** A stub's answer: status, JSON body and extra headers. */
-interface StubAnswer {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Record<string, string>;
-}
-
-/** A local HTTP server that records every request. */
-interface Recorder {
-  readonly endpoint: string;
-  readonly calls: Call[];
-  close(): Promise<void>;
-}
-
 /** A proxy that can be told to fail instead of forwarding. */
 interface CountingProxy extends Recorder {
   /** When set, every request gets this answer instead of reaching the engine. */
   failWith: StubAnswer | undefined;
-}
-
-/** Reads a request's whole body. */
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Starts `server` on a free port of 127.0.0.1 and wraps it as a {@link Recorder}. */
-async function listen(server: Server, calls: Call[]): Promise<Recorder> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    calls,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** The call a request carries: its target and JSON input. */
-function callOf(headers: IncomingHttpHeaders, body: Buffer): Call {
-  const text = body.toString('utf8');
-  return { target: String(headers['x-amz-target'] ?? ''), input: text ? JSON.parse(text) : {} };
-}
-
-/** A stub of an AWS JSON-protocol service (`POST /` with `x-amz-target`). */
-async function startJsonStub(answer: (call: Call) => StubAnswer): Promise<Recorder> {
-  const calls: Call[] = [];
-  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
-    const call = callOf(request.headers, await readBody(request));
-    calls.push(call);
-    const { status, body, headers = {} } = answer(call);
-    response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...headers });
-    response.end(JSON.stringify(body));
-  });
-  return listen(server, calls);
-}
-
-/** A JSON-protocol error, as AWS sends it. */
-function awsError(type: string, message: string): StubAnswer {
-  return {
-    status: 400,
-    body: { __type: type, message },
-    headers: { 'x-amzn-errortype': type },
-  };
 }
 
 /** Secrets Manager's `GetSecretValue`: the stack's secret at AWSCURRENT, no AWSPREVIOUS yet. */
@@ -245,53 +172,6 @@ function sqs({ target, input }: Call): StubAnswer {
     .update(String(input.MessageBody ?? ''))
     .digest('hex');
   return { status: 200, body: { MessageId: 'stub-1', MD5OfMessageBody: md5 } };
-}
-
-/** One metric in the function's EMF output: namespace, name and dimension values. */
-interface MetricEmitted {
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, unknown>>;
-}
-
-/** Every metric, under each of its dimension sets, in the EMF lines of a function's output. */
-function emittedMetrics(stdout: string): MetricEmitted[] {
-  const emitted: MetricEmitted[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{') || !line.includes('"_aws"')) continue;
-    const blob = JSON.parse(line) as Record<string, unknown> & {
-      _aws: {
-        CloudWatchMetrics: {
-          Namespace: string;
-          Dimensions: string[][];
-          Metrics: { Name: string }[];
-        }[];
-      };
-    };
-    for (const { Namespace, Dimensions, Metrics } of blob._aws.CloudWatchMetrics) {
-      for (const names of Dimensions) {
-        for (const { Name } of Metrics) {
-          emitted.push({
-            namespace: Namespace,
-            metricName: Name,
-            dimensions: Object.fromEntries(names.map((name) => [name, blob[name]])),
-          });
-        }
-      }
-    }
-  }
-  return emitted;
-}
-
-/** Whether CloudWatch files `emitted` under the metric `read`: same name and dimension set. */
-function isRead(read: MetricRead, emitted: MetricEmitted): boolean {
-  const names = Object.keys(read.dimensions).sort();
-  return (
-    read.namespace === emitted.namespace &&
-    read.metricName === emitted.metricName &&
-    names.join() === Object.keys(emitted.dimensions).sort().join() &&
-    names.every((name) => [undefined, emitted.dimensions[name]].includes(read.dimensions[name]))
-  );
 }
 
 /** A proxy in front of the local engine that counts what the function asks DynamoDB. */
@@ -378,57 +258,17 @@ describe('the synthesized artifact', () => {
    * Runs the bundle the template deploys, in a fresh process, once per event in order, with the
    * function's environment as `adjust` leaves it.
    */
-  async function runBundle(
+  async function runReceiver(
     events: APIGatewayProxyEventV2[],
     adjust: (env: Record<string, string>) => Record<string, string> = (env) => env,
   ) {
-    const { assembly, stack } = synthesized;
     const [, fn] = only(resources, 'AWS::Lambda::Function');
-    const { S3Key } = fn.Properties.Code as { S3Key: string };
-    const hash = S3Key.replace(/\.zip$/, '');
-    const manifestArtifact = assembly
-      .getStackByName(stack.stackName)
-      .dependencies.find(AssetManifestArtifact.isAssetManifestArtifact);
-    const manifest: AssetManifest = JSON.parse(readFileSync(manifestArtifact?.file ?? '', 'utf8'));
-    const asset = manifest.files?.[hash];
-    const [handlerFile, handlerName] = (fn.Properties.Handler as string).split('.');
-    const bundle = join(assembly.directory, asset?.source.path ?? '', `${handlerFile}.mjs`);
-    expect(asset?.source.packaging).toBe('zip');
-    expect(existsSync(bundle), bundle).toBe(true);
-
-    const workDir = tempDir('openim-artifact-');
-    const invocations = join(workDir, 'invocations.json');
-    const results = join(workDir, 'results.json');
-    writeFileSync(
-      invocations,
-      JSON.stringify({
-        events,
-        // Each invocation starts with the template's whole timeout ahead of it, as in Lambda.
-        limits: {
-          memoryMB: Number(fn.Properties.MemorySize),
-          timeoutSeconds: Number(fn.Properties.Timeout),
-        },
-      }),
-    );
-    const run = await runToEnd(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        INVOKER,
-        pathToFileURL(bundle).href,
-        handlerName ?? '',
-        invocations,
-        results,
-      ],
-      adjust(functionEnv(fn)),
-    );
-    return { ...run, results };
+    return runBundle(synthesized, fn, events, adjust(functionEnv(fn)));
   }
 
   /** Runs the deployed bundle over `events`, which it must all answer. */
   async function invoke(events: APIGatewayProxyEventV2[]) {
-    const run = await runBundle(events);
+    const run = await runReceiver(events);
     expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
     const answers: APIGatewayProxyStructuredResultV2[] = JSON.parse(
       readFileSync(run.results, 'utf8'),
@@ -471,28 +311,7 @@ describe('the synthesized artifact', () => {
       .map((r) => r.Properties.RouteKey as RouteKey);
 
     // The tables the template defines, in dynalite
-    const ids = {
-      messages: archiveTables(resources).messages[0],
-      seqs: archiveTables(resources).seqs[0],
-    };
-    for (const [id, name] of [
-      [ids.messages, tableName],
-      [ids.seqs, seqTableName],
-    ] as const) {
-      const { BillingMode, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = (
-        resources[id] as Resource
-      ).Properties as unknown as CreateTableCommandInput;
-      await engine.client.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode,
-          KeySchema,
-          AttributeDefinitions,
-          ...(GlobalSecondaryIndexes ? { GlobalSecondaryIndexes } : {}),
-        }),
-      );
-      await waitUntilTableExists({ client: engine.client, maxWaitTime: 30 }, { TableName: name });
-    }
+    await createTemplateTables(engine, resources, { messages: tableName, seqs: seqTableName });
   }, SLOW);
 
   afterAll(async () => {
@@ -656,7 +475,7 @@ describe('the synthesized artifact', () => {
       dynamo.calls.length = 0;
 
       // WHEN Lambda loads the bundle (its INIT) and gives it a request
-      const run = await runBundle([event], ({ WEBHOOK_SECRET_ARN: _removed, ...env }) => env);
+      const run = await runReceiver([event], ({ WEBHOOK_SECRET_ARN: _removed, ...env }) => env);
 
       // THEN the cold start fails loudly, naming the fix, and nothing reached the table
       expect(run.code).not.toBe(0);

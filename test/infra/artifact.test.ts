@@ -11,27 +11,10 @@
  * prints (EMF) are checked against the ones the template's alarms and dashboard read.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  GetItemCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AssetManifest } from 'aws-cdk-lib/cloud-assembly-schema';
-import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFTER_SEND_SINGLE_MSG } from '../../lambda/callbacks/after-send-single-msg.ts';
@@ -39,7 +22,6 @@ import { CALLBACKS } from '../../lambda/callbacks.ts';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
 import { type RouteKey, toHttpApiEvent } from '../../local/http-api-event.ts';
 import { LOCAL_AWS, type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
-import { runToEnd } from '../support/child.ts';
 import {
   basicAuthorization,
   COMMANDS,
@@ -66,7 +48,7 @@ import {
   startJsonStub,
 } from './artifact-harness.ts';
 import { metricsRead } from './dashboard-body.ts';
-import { removeOutdirs, type Synthesized, synthesize, tempDir } from './synth-app.ts';
+import { removeOutdirs, type Synthesized, synthesize } from './synth-app.ts';
 
 /** A real v3.8 body, from Go's encoder, as in `openim-webhook-client.md` (before the newline). */
 const V38_BODY =

@@ -116,7 +116,7 @@ describe('the scheduled reconcile, as deployed', () => {
   }
 
   /** The value of a metric in the run's EMF output. */
-  function valueOf(stdout: string, name: string): number | undefined {
+  function metricValue(stdout: string, name: string): number | undefined {
     for (const line of stdout.split('\n')) {
       if (line.startsWith('{') && line.includes(`"${name}"`)) {
         return (JSON.parse(line) as Record<string, number>)[name];
@@ -138,7 +138,7 @@ describe('the scheduled reconcile, as deployed', () => {
       const logs = `${run.stdout}${run.stderr}`;
       expect(logs).toMatch(/"level":"ERROR".*"message":"Reconcile failed".*put-secret-value/);
       expect(logs).toContain(SECRET_ARN);
-      expect(valueOf(run.stdout, ReconcileMetricName.runsFailed)).toBe(1);
+      expect(metricValue(run.stdout, ReconcileMetricName.runsFailed)).toBe(1);
       expect(await scanAll(engine.client, TABLES.messages)).toEqual([]);
     },
     SLOW,
@@ -166,8 +166,8 @@ describe('the scheduled reconcile, as deployed', () => {
       for (const { msg, seq } of kept) {
         expect(records.find((r) => r.serverMsgID === msg.serverMsgID)?.seq).toBe(seq);
       }
-      expect(valueOf(run.stdout, ReconcileMetricName.recovered)).toBe(kept.length);
-      expect(valueOf(run.stdout, ReconcileMetricName.runsFailed)).toBe(0);
+      expect(metricValue(run.stdout, ReconcileMetricName.recovered)).toBe(kept.length);
+      expect(metricValue(run.stdout, ReconcileMetricName.runsFailed)).toBe(0);
       expect(`${run.stdout}${run.stderr}`).not.toContain(fake.secret);
 
       // AND every reconcile metric the template's alarms and dashboard read is one it emitted
@@ -186,7 +186,7 @@ describe('the scheduled reconcile, as deployed', () => {
 
       // AND the next run recovers nothing
       const again = await runOnce();
-      expect(valueOf(again.stdout, ReconcileMetricName.recovered)).toBe(0);
+      expect(metricValue(again.stdout, ReconcileMetricName.recovered)).toBe(0);
     },
     SLOW,
   );

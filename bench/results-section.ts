@@ -2,7 +2,14 @@
  * The one generated section of `BENCHMARKS.md`: this run's figures in one table, between two markers.
  * Everything that interprets them is written by hand around it and never regenerated.
  */
-import { coldField, FLAT_RSS_MB, level, type Measurements, type Results } from './results.ts';
+import {
+  coldField,
+  FLAT_RECONCILE_HEAP_MB,
+  FLAT_RSS_MB,
+  level,
+  type Measurements,
+  type Results,
+} from './results.ts';
 import { median, spreadPercent } from './stats.ts';
 
 const START = '<!-- results:start -->';
@@ -65,6 +72,8 @@ per-round ratios. Every figure is also in \`bench-results.json\`.
 ${e2e(2)}
 ${e2e(32)}
 | RSS growth over ${invocations} warm invocations | ${r.rssGrowthMB} MB (${x.rssGrowthSettledMB} MB from the second checkpoint; heap ${x.heapGrowthMB} MB) | | | ${t('rssGrowthMB', `≤ ${FLAT_RSS_MB} MB`)} |
+| Reconcile into empty tables, ${m.reconcile.small.messages} seqs (the fake OpenIM, local engine) | ${r.reconcileMsgsPerSec} msg/s | ${r.reconcileFloorMsgsPerSec} msg/s (the same items put raw) | ${r.reconcileRatio} | ${t('reconcileRatio', '≥ 0.5')} |
+| Live heap while reconciling ${m.reconcile.large.messages} seqs, over ${m.reconcile.small.messages} | +${x.reconcileLargeHeapGrowthMB} MB (${x.reconcileLargeMsgsPerSec} msg/s), +${x.reconcileSmallHeapGrowthMB} MB | | | ${t('reconcileHeapGrowthOverSmallMB', `≤ ${FLAT_RECONCILE_HEAP_MB} MB more`)} |
 | Log bytes per message; stored item bytes | ${x.logBytesPerMessage} B; ${x.storedItemBytes} B | | | | |
 | Largest packages in the bundle | ${largest.join(', ')} | | | | |
 ${END}`;

@@ -6,6 +6,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { buildBundle, composition } from './bundles.ts';
 import type { ColdStartSample } from './cold-start.ts';
 import type { ConcurrencyResult, EndToEndResult, LoadWindow } from './e2e.ts';
+import type { ReconcileResult } from './reconcile.ts';
 import { median, medianRatio, round } from './stats.ts';
 import type { SynthesizedFunction } from './synth-child.ts';
 import type { LeakResult } from './warm.ts';
@@ -41,12 +42,19 @@ export interface Measurements {
   readonly warm: Readonly<Record<string, WarmWindow[]>>;
   readonly leak: LeakResult;
   readonly e2e: EndToEndResult;
+  readonly reconcile: ReconcileResult;
 }
 
 type Bundle = Awaited<ReturnType<typeof buildBundle>>;
 
 /** The largest RSS growth over the leak check that still counts as flat. */
 export const FLAT_RSS_MB = 5;
+
+/**
+ * How much more live heap a conversation ten times longer may take while it is reconciled and
+ * still count as streamed, in MB.
+ */
+export const FLAT_RECONCILE_HEAP_MB = 5;
 
 /** A target `value <= limit` or `value >= limit`; the margin is in percent of the limit. */
 function check(value: number, op: '<=' | '>=', limit: number) {
@@ -64,6 +72,16 @@ export function level(m: Measurements, concurrency: number): ConcurrencyResult {
   const found = m.e2e.levels.find((l) => l.concurrency === concurrency);
   if (!found) throw new Error(`no end-to-end result at ${concurrency} in flight`);
   return found;
+}
+
+/** Items per second. */
+function perSecond(items: number, ms: number): number {
+  return (items / ms) * 1000;
+}
+
+/** How much the live heap grew during a reconcile, in MB. */
+function heapGrowth({ heapStartMB, heapPeakMB }: ReconcileResult['small']): number {
+  return heapPeakMB - heapStartMB;
 }
 
 /** The figures of one run, as `bench-results.json` holds them. */
@@ -110,6 +128,22 @@ export function resultsJson(m: Measurements) {
     e2e32FloorMsgsPerSec: many.floor,
     e2e32Ratio: many.ratio,
     rssGrowthMB: round(m.leak.rssGrowthMB, 2),
+    reconcileMsgsPerSec: round(
+      perSecond(m.reconcile.small.messages, m.reconcile.small.reconcileMs),
+      0,
+    ),
+    reconcileFloorMsgsPerSec: round(
+      perSecond(m.reconcile.small.messages, m.reconcile.small.floorMs ?? Number.NaN),
+      0,
+    ),
+    reconcileRatio: round(
+      (m.reconcile.small.floorMs ?? Number.NaN) / m.reconcile.small.reconcileMs,
+      3,
+    ),
+    reconcileHeapGrowthOverSmallMB: round(
+      heapGrowth(m.reconcile.large) - heapGrowth(m.reconcile.small),
+      2,
+    ),
   };
   const warmCpuMs = (name: string) => round(median(warm(name, 'cpuUsPerInvocation')) / 1000, 3);
   return {
@@ -120,6 +154,12 @@ export function resultsJson(m: Measurements) {
       e2e2Ratio: check(figures.e2e2Ratio, '>=', 0.7),
       e2e32Ratio: check(figures.e2e32Ratio, '>=', 0.7),
       rssGrowthMB: check(figures.rssGrowthMB, '<=', FLAT_RSS_MB),
+      reconcileRatio: check(figures.reconcileRatio, '>=', 0.5),
+      reconcileHeapGrowthOverSmallMB: check(
+        Math.max(0, figures.reconcileHeapGrowthOverSmallMB),
+        '<=',
+        FLAT_RECONCILE_HEAP_MB,
+      ),
     },
     extra: {
       coldStartRequiredStackMs: cold('requiredStack'),
@@ -167,6 +207,12 @@ export function resultsJson(m: Measurements) {
       storedItemBytes: m.e2e.storedItemBytes,
       lambdaMemoryMB: m.fn.memorySize,
       rebuildMatchesCdkBundle: m.rebuildMatches,
+      reconcileLargeMsgsPerSec: round(
+        perSecond(m.reconcile.large.messages, m.reconcile.large.reconcileMs),
+        0,
+      ),
+      reconcileSmallHeapGrowthMB: round(heapGrowth(m.reconcile.small), 2),
+      reconcileLargeHeapGrowthMB: round(heapGrowth(m.reconcile.large), 2),
       totalSeconds: round(m.totalSeconds, 0),
       generatedAt: m.startedAt,
       gitCommit: m.source.commit,

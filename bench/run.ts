@@ -18,6 +18,7 @@ import { measureEndToEnd } from './e2e.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { elapsedSeconds, progress } from './progress.ts';
 import { localTableNames, RECEIVER_ENTRY, SIGNING_HASH } from './receiver-code.ts';
+import { measureReconcile } from './reconcile.ts';
 import { assertFinite, describeMachine, type Measurements, resultsJson } from './results.ts';
 import { renderResults, replaceResults } from './results-section.ts';
 import { measureLeak, measureWarm, startStub } from './warm.ts';
@@ -36,12 +37,14 @@ const PLAN = quick
       warm: { rounds: 2, windowMs: 100, warmupMs: 200 },
       leak: { invocations: 2_000, checkpoints: 2, warmupInvocations: 500 },
       e2e: { concurrencies, rounds: 2, windowMs: 200, warmupMs: 100, steadyWarmupMs: 300 },
+      reconcile: { messages: [500, 2_000] as const },
     }
   : {
       coldRounds: 40,
       warm: { rounds: 40, windowMs: 300, warmupMs: 1500 },
       leak: { invocations: 100_000, checkpoints: 5, warmupInvocations: 10_000 },
       e2e: { concurrencies, rounds: 15, windowMs: 1000, warmupMs: 1000, steadyWarmupMs: 5000 },
+      reconcile: { messages: [10_000, 100_000] as const },
     };
 
 /** The commit measured, and how many files under the code folders differ from it. */
@@ -126,6 +129,9 @@ try {
   progress(`end to end through npm start: ${concurrencies.join(' and ')} in flight`);
   const e2e = await measureEndToEnd(PLAN.e2e, cpuProfArgs(profileDir, 'npm-start').join(' '));
 
+  progress(`reconcile against the fake OpenIM: ${PLAN.reconcile.messages.join(' and ')} seqs`);
+  const reconcile = await measureReconcile(PLAN.reconcile, cpuProfArgs(profileDir, 'reconcile'));
+
   const flags = `${quick ? ' --quick' : ''}${profileDir ? ' --profile DIR' : ''}`;
   const measurements: Measurements = {
     command: `npm run bench${flags ? ` --${flags}` : ''}`,
@@ -142,6 +148,7 @@ try {
     warm,
     leak,
     e2e,
+    reconcile,
   };
   const results = resultsJson(measurements);
   assertFinite(results);

@@ -185,6 +185,13 @@ function seqOf(text: string): number {
 
 /** What a gap report covered, on one line: where it started and stopped, and what asked OpenIM. */
 function describeGapScope(scope: GapScope, gaps: number): string {
+  if (scope.toSeq === 0) {
+    return (
+      `No seq of ${scope.conversationID} is known yet, so there is nothing to check: its ` +
+      'messages came from after-send callbacks (seq 0). npm run reconcile asks OpenIM for the ' +
+      'real seqs; see --help for what a gap means'
+    );
+  }
   const parts = [
     `${gaps} gap(s) in ${scope.conversationID}, seqs ${scope.fromSeq} to ${scope.toSeq}`,
   ];

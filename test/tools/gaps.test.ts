@@ -11,6 +11,7 @@ import { main as records } from '../../tools/records.ts';
 import { main as stats } from '../../tools/stats.ts';
 import {
   COMMANDS,
+  encodeBody,
   encodeGroupBody,
   encodeRevokeBody,
   encodeSaveDbBody,
@@ -247,6 +248,24 @@ describe('records gaps, beyond what the callbacks brought', () => {
     expect(swapped.stderr).toContain('did you mean si_gaps_a_gaps_b?');
     expect(swapped.stderr).not.toContain('0 gap(s)');
     expect(unknown.stderr).toContain('OpenIM names conversations si_<user>_<user>');
+  });
+});
+
+describe('records gaps with no seq known', () => {
+  it('says there is nothing to check yet, and how to learn the seqs', async () => {
+    await post(
+      receiver.handler,
+      `/${COMMANDS.single}`,
+      encodeBody(sampleMessage(45_001, { sendID: 'noseq_a', recvID: 'noseq_b' }), 'v3.8.1'),
+    );
+
+    const result = await run(['gaps', 'si_noseq_a_noseq_b']);
+
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toContain(
+      'No seq of si_noseq_a_noseq_b is known yet, so there is nothing to check',
+    );
+    expect(result.stderr).toContain('npm run reconcile asks OpenIM for the real seqs');
   });
 });
 

@@ -3,12 +3,16 @@
  * on a terminal and in a pipe, and every way it can fail, each in one line with the fix and
  * before anything is written.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as reconcile } from '../../tools/reconcile.ts';
+import { gapReport } from '../../tools/seq-gaps.ts';
 import { freePort } from '../support/child.ts';
-import { type FakeOpenIm, startFakeOpenIm } from '../support/fake-openim.ts';
+import { type FakeOpenIm, seedDemo, startFakeOpenIm } from '../support/fake-openim.ts';
 import { buildScenario } from '../support/openim-scenario.ts';
-import { scanAll, startTestReceiver, type TestReceiver } from '../support/test-receiver.ts';
+import { COMMANDS } from '../support/openim-wire.ts';
+import { post, scanAll, startTestReceiver, type TestReceiver } from '../support/test-receiver.ts';
 import { runMain } from '../support/tool-main.ts';
 
 let receiver: TestReceiver;
@@ -147,5 +151,52 @@ describe('npm run reconcile', () => {
     // The progress bar, redrawn in place on the terminal, and cleared before the summary
     expect(tty.stderr).toMatch(/\r\[#+\.*\] users \d+\/\d+ · 4 conversation\(s\)/);
     expect(tty.stderr.endsWith('\r\x1b[K')).toBe(true);
+  });
+});
+
+describe("the docs' worked example", () => {
+  it('gives what docs/finding-and-counting.md shows, against the demo of npm run fake-openim', async () => {
+    // GIVEN the demo, a receiver, and the README's message posted as the docs say
+    const demo = await startFakeOpenIm({ variant: 'v3.8.3' });
+    seedDemo(demo.model);
+    const local = await startTestReceiver();
+    const page = readFileSync(
+      join(import.meta.dirname, '../../docs/finding-and-counting.md'),
+      'utf8',
+    );
+    const example = page.slice(
+      page.indexOf('### A worked example'),
+      page.indexOf('## Revoked messages'),
+    );
+    const body = /--data-binary '([^']+)'/.exec(example)?.[1] ?? '';
+    expect((await post(local.handler, `/${COMMANDS.single}`, body)).statusCode).toBe(200);
+    const localEnv = {
+      DYNAMODB_PORT: new URL(local.engine.endpoint).port,
+      TABLE_NAME: local.tables.messages,
+      OPENIM_SECRET: 'openIM123',
+    };
+
+    // WHEN the reconcile runs on a terminal, and again
+    const first = await runMain(reconcile, ['--openim-api', demo.url], {
+      env: localEnv,
+      tty: true,
+    });
+    const again = await runMain(reconcile, ['--openim-api', demo.url, '--json'], { env: localEnv });
+
+    // THEN its summary is the docs' (the URL aside), and the second run finds nothing to do
+    const shown = /```\n(Reconciled[\s\S]*?)```/.exec(example)?.[1] ?? '';
+    expect(first.stdout.replace(demo.url, 'http://127.0.0.1:10002')).toBe(shown);
+    expect(again.json[0]).toMatchObject({ recovered: 0, linked: 0, revoked: 0 });
+    const target = {
+      client: local.engine.client,
+      tableName: local.tables.messages,
+      seqTableName: local.tables.seqs,
+    };
+    expect(await gapReport(target, 'si_user_a_user_b')).toMatchObject({
+      gaps: [],
+      scope: { reconciledThrough: 9 },
+    });
+    await demo.close();
+    await local.close();
   });
 });

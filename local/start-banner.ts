@@ -26,6 +26,8 @@ export interface BannerFacts {
   readonly spoolDir: string;
   /** Records waiting in the spool. */
   readonly waiting: number;
+  /** Records an earlier replay could not store, kept in the spool's `failed/` folder. */
+  readonly failed?: number;
 }
 
 /** `host:port` for a URL, with an IPv6 address in brackets. */
@@ -58,9 +60,14 @@ export function startBanner(facts: BannerFacts): string {
       : allowedSources.length === 0
         ? 'from NO source address: ALLOWED_SOURCE_CIDRS lists none'
         : `only from ${allowedSources.join(', ')} (ALLOWED_SOURCE_CIDRS); others get 403`;
-  const backlog = waiting
-    ? `\n  fallback: ${waiting} message(s) wait in ${facts.spoolDir}; store them with: npm run replay\n`
+  const failed = facts.failed
+    ? `\n  fallback: ${facts.failed} message(s) an earlier replay could not store wait in ` +
+      `${facts.spoolDir}/failed; npm run replay tries them again and says why\n`
     : '';
+  const backlog =
+    (waiting
+      ? `\n  fallback: ${waiting} message(s) wait in ${facts.spoolDir}; store them with: npm run replay\n`
+      : '') + failed;
   const reach = isLoopback(host)
     ? ''
     : isEveryInterface(host)

@@ -4,6 +4,7 @@
  * in Lambda, until a signal or the end of the process that started it.
  */
 import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { countRejection, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/receiver-metrics.ts';
@@ -75,7 +76,11 @@ for (const name of [
   delete process.env[name];
 }
 const { handler } = await import('../lambda/handler.ts').catch(fail);
-const waiting = (await readdir(spoolDir).catch(() => [])).filter((f) => f.endsWith('.json')).length;
+/** The records waiting in a spool folder. */
+const spooled = async (folder: string) =>
+  (await readdir(folder).catch(() => [])).filter((f) => f.endsWith('.json')).length;
+const waiting = await spooled(spoolDir);
+const failed = await spooled(join(spoolDir, 'failed'));
 
 // Refusals the HTTP server answers itself (a body that never completes, an unknown path) are
 // logged and counted as the handler logs and counts its own.
@@ -153,5 +158,6 @@ process.stdout.write(
     dataDir,
     spoolDir,
     waiting,
+    failed,
   }),
 );

@@ -250,6 +250,23 @@ describe('the start banner', () => {
     expect(banner).toMatch(expected);
   });
 
+  it('says what waits in the fallback, and what an earlier replay could not store', () => {
+    const banner = startBanner({
+      ...facts,
+      host: '127.0.0.1',
+      username: undefined,
+      waiting: 2,
+      failed: 1,
+    });
+
+    expect(banner).toContain(
+      'fallback: 2 message(s) wait in /d/fallback; store them with: npm run replay',
+    );
+    expect(banner).toContain(
+      'fallback: 1 message(s) an earlier replay could not store wait in /d/fallback/failed; npm run replay tries them again and says why',
+    );
+  });
+
   it("prints the same settings as OpenIM's environment variables", () => {
     const banner = startBanner({ ...facts, host: '0.0.0.0', username: 'openim' });
 

@@ -63,3 +63,26 @@ export function parseDay(value: string | undefined, option: string): string | un
 export function today(now: number = Date.now()): string {
   return new Date(now).toISOString().slice(0, 10);
 }
+
+/**
+ * A tool's command line, as `parse` reads it; or, when it cannot be read or asks for help, the exit
+ * code once that is said: the problem and the usage on stderr (1), or the usage on stdout (0).
+ */
+export function commandLine<T extends { readonly values: { readonly help?: boolean | undefined } }>(
+  tool: string,
+  usage: string,
+  parse: () => T,
+  { stdout, stderr }: { readonly stdout: Output; readonly stderr: Output },
+  asksHelp: (parsed: T) => boolean = ({ values }) => values.help === true,
+): T | number {
+  let parsed: T;
+  try {
+    parsed = parse();
+  } catch (error) {
+    stderr.write(`${tool}: ${(error as Error).message}\n${usage}\n`);
+    return 1;
+  }
+  if (!asksHelp(parsed)) return parsed;
+  stdout.write(`${usage}\n`);
+  return 0;
+}

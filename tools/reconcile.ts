@@ -15,7 +15,7 @@ import {
   type ReconcileSummary,
   reconcile,
 } from '../lambda/reconcile/reconcile.ts';
-import { type MainOptions, type Output, wantsJson } from './cli-output.ts';
+import { commandLine, type MainOptions, type Output, wantsJson } from './cli-output.ts';
 import { readStackOutputs } from './stack-reader.ts';
 import {
   awsTableClients,
@@ -171,17 +171,12 @@ export async function main(
   options: MainOptions<ReconcileClients> & { readonly fetch?: typeof fetch } = {},
 ): Promise<number> {
   const { stdout = process.stdout, stderr = process.stderr, env = process.env } = options;
-  let values: ReturnType<typeof parseCommandLine>['values'];
-  try {
-    ({ values } = parseCommandLine(argv));
-  } catch (error) {
-    stderr.write(`reconcile: ${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
-  if (values.help) {
-    stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = commandLine('reconcile', USAGE, () => parseCommandLine(argv), {
+    stdout,
+    stderr,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const context = {
     region: values.region,
     permissions: PERMISSIONS,

@@ -18,6 +18,7 @@
 import { parseArgs } from 'node:util';
 import { singleConversationId } from '../lambda/callbacks/after-send-single-msg.ts';
 import {
+  commandLine,
   formatTable,
   type MainOptions,
   type Output,
@@ -246,19 +247,16 @@ export async function main(
   options: MainOptions<TableClients> = {},
 ): Promise<number> {
   const { stdout = process.stdout, stderr = process.stderr, env = process.env } = options;
-  let parsed: ReturnType<typeof parseCommandLine>;
-  try {
-    parsed = parseCommandLine(argv);
-  } catch (error) {
-    stderr.write(`records: ${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
+  const parsed = commandLine(
+    'records',
+    USAGE,
+    () => parseCommandLine(argv),
+    { stdout, stderr },
+    ({ values, positionals }) => values.help === true || positionals[0] === undefined,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [command, first, second] = positionals;
-  if (values.help || command === undefined) {
-    stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const context = {
     region: values.region,
     permissions: PERMISSIONS,

@@ -15,7 +15,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.ts';
 import { type ArchiveStore, createDynamoArchiveStore } from '../lambda/archive-store.ts';
 import { localDataDir, spoolDirOf } from '../local/local-settings.ts';
-import type { MainOptions } from './cli-output.ts';
+import { commandLine, type MainOptions } from './cli-output.ts';
 import { type FallbackSource, queueSource, replay, spoolSource } from './fallback-replay.ts';
 import { readStackOutputs, requiredOutputs } from './stack-reader.ts';
 import {
@@ -99,17 +99,9 @@ export async function main(
     env = process.env,
     clients = awsReplayClients,
   } = options;
-  let values: ReturnType<typeof parseCommandLine>['values'];
-  try {
-    ({ values } = parseCommandLine(argv));
-  } catch (error) {
-    stderr.write(`replay: ${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
-  if (values.help) {
-    stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = commandLine('replay', USAGE, () => parseCommandLine(argv), { stdout, stderr });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const { stack, table } = values;
   let queueUrl = values['queue-url'];
   const region = values.region ?? (queueUrl ? regionOfQueueUrl(queueUrl) : undefined);

@@ -5,7 +5,14 @@
  * terminal, JSON Lines when piped or with `--json`.
  */
 import { parseArgs } from 'node:util';
-import { formatTable, type MainOptions, parseDay, today, wantsJson } from './cli-output.ts';
+import {
+  commandLine,
+  formatTable,
+  type MainOptions,
+  parseDay,
+  today,
+  wantsJson,
+} from './cli-output.ts';
 import { daysBetween } from './message-queries.ts';
 import { dailyStats } from './message-stats.ts';
 import {
@@ -59,17 +66,9 @@ export async function main(
   options: MainOptions<TableClients> = {},
 ): Promise<number> {
   const { stdout = process.stdout, stderr = process.stderr, env = process.env } = options;
-  let values: ReturnType<typeof parseCommandLine>['values'];
-  try {
-    ({ values } = parseCommandLine(argv));
-  } catch (error) {
-    stderr.write(`stats: ${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
-  if (values.help) {
-    stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = commandLine('stats', USAGE, () => parseCommandLine(argv), { stdout, stderr });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const context = {
     region: values.region,
     permissions: PERMISSIONS,

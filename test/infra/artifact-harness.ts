@@ -23,7 +23,7 @@ import {
 import type { AssetManifest } from 'aws-cdk-lib/cloud-assembly-schema';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { expect } from 'vitest';
-import type { LocalEngine } from '../../local/local-engine.ts';
+import { LOCAL_AWS, type LocalEngine } from '../../local/local-engine.ts';
 import { runToEnd } from '../support/child.ts';
 import { archiveTables, type Resource } from '../support/template.ts';
 import type { MetricRead } from './dashboard-body.ts';
@@ -161,6 +161,31 @@ export function isRead(read: MetricRead, emitted: MetricEmitted): boolean {
     names.join() === Object.keys(emitted.dimensions).sort().join() &&
     names.every((name) => [undefined, emitted.dimensions[name]].includes(read.dimensions[name]))
   );
+}
+
+/**
+ * A function's environment as Lambda would give it: the template's variables, each `Ref` resolved
+ * through `refs` (logical ID to local value), on top of `base` (endpoints, region, credentials).
+ */
+export function templateEnv(
+  fn: Resource,
+  refs: Readonly<Record<string, string>>,
+  base: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    ...base,
+  };
+  const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  for (const [name, value] of Object.entries(variables)) {
+    const ref = (value as { Ref?: string }).Ref;
+    if (typeof value === 'string') env[name] = value;
+    else if (ref !== undefined && ref in refs) env[name] = refs[ref] as string;
+    else throw new Error(`${name} is ${JSON.stringify(value)}, which this test cannot resolve`);
+  }
+  return env;
 }
 
 /** The bundle file the template deploys for `fn`, and its handler's export name. */

@@ -21,7 +21,7 @@ import { AFTER_SEND_SINGLE_MSG } from '../../lambda/callbacks/after-send-single-
 import { CALLBACKS } from '../../lambda/callbacks.ts';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/receiver-metrics.ts';
 import { type RouteKey, toHttpApiEvent } from '../../local/http-api-event.ts';
-import { LOCAL_AWS, type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
+import { type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
 import {
   basicAuthorization,
   COMMANDS,
@@ -46,6 +46,7 @@ import {
   runBundle,
   type StubAnswer,
   startJsonStub,
+  templateEnv,
 } from './artifact-harness.ts';
 import { metricsRead } from './dashboard-body.ts';
 import { removeOutdirs, type Synthesized, synthesize } from './synth-app.ts';
@@ -215,25 +216,13 @@ describe('the synthesized artifact', () => {
       [secretId]: SECRET_ARN,
       [queueId]: queueUrl(),
     };
-    const env: Record<string, string> = {
+    return templateEnv(fn, refs, {
       // Lambda always sets it; the function takes it as "in Lambda, credentials required".
       AWS_LAMBDA_FUNCTION_NAME: 'openim-callback-receiver',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       AWS_ENDPOINT_URL_SQS: queue.endpoint,
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-    };
-    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
-      .Variables;
-    for (const [name, value] of Object.entries(variables)) {
-      const ref = (value as { Ref?: string }).Ref;
-      if (typeof value === 'string') env[name] = value;
-      else if (ref !== undefined && ref in refs) env[name] = refs[ref] as string;
-      else throw new Error(`${name} is ${JSON.stringify(value)}, which this test cannot resolve`);
-    }
-    return env;
+    });
   }
 
   /**

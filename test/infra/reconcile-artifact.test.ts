@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../lambda/receiver-metrics.ts';
 import { ReconcileMetricName } from '../../lambda/reconcile/reconcile-metrics.ts';
-import { LOCAL_AWS, type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
+import { type LocalEngine, startLocalEngine } from '../../local/local-engine.ts';
 import { type FakeOpenIm, startFakeOpenIm } from '../support/fake-openim.ts';
 import { buildScenario } from '../support/openim-scenario.ts';
 import { archiveTables, type Resource } from '../support/template.ts';
@@ -21,6 +21,7 @@ import {
   type Recorder,
   runBundle,
   startJsonStub,
+  templateEnv,
 } from './artifact-harness.ts';
 import { metricsRead } from './dashboard-body.ts';
 import { removeOutdirs, type Synthesized, synthesize } from './synth-app.ts';
@@ -88,23 +89,11 @@ describe('the scheduled reconcile, as deployed', () => {
       [ids.seqs[0]]: TABLES.seqs,
       [secretId ?? '']: SECRET_ARN,
     };
-    const env: Record<string, string> = {
+    return templateEnv(reconcileFn, refs, {
       AWS_LAMBDA_FUNCTION_NAME: 'openim-reconcile',
       AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-    };
-    const variables = (reconcileFn.Properties.Environment as { Variables: Record<string, unknown> })
-      .Variables;
-    for (const [name, value] of Object.entries(variables)) {
-      const ref = (value as { Ref?: string }).Ref;
-      if (typeof value === 'string') env[name] = value;
-      else if (ref !== undefined && ref in refs) env[name] = refs[ref] as string;
-      else throw new Error(`${name} is ${JSON.stringify(value)}, which this test cannot resolve`);
-    }
-    return env;
+    });
   }
 
   /** Runs one scheduled invocation (an EventBridge event) of the deployed bundle. */

@@ -228,21 +228,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       }
       if (dryRun) summary.recovered += 1;
       else count(await store.recoverMessage(made.record));
-    } else if (stored.seq === 0 || linkedTo === undefined) {
-      // Archived without its seq, or with it but unlinked (a save-DB cut short).
-      if (dryRun) summary.linked += 1;
-      else {
-        const result = await store.linkMessage({
-          serverMsgID: message.serverMsgID,
-          conversationID,
-          seq,
-        });
-        if (result) count(result);
-      }
-    } else if (linkedTo !== message.serverMsgID) {
-      // OpenIM gave this seq to a message other than the one the archive links to it.
-      if (dryRun) summary.conflicts += 1;
-      else {
+    } else if (stored.seq === 0 || linkedTo !== message.serverMsgID) {
+      // Archived without its seq, or with it but not linked to it: a save-DB cut short, or
+      // another message holds the seq (a conflict, which the store records).
+      if (dryRun) {
+        if (linkedTo === undefined || stored.seq === 0) summary.linked += 1;
+        else summary.conflicts += 1;
+      } else {
         const result = await store.linkMessage({
           serverMsgID: message.serverMsgID,
           conversationID,

@@ -645,6 +645,9 @@ export function createDynamoArchiveStore({
         if (!seqSet) return store.linkMessage({ serverMsgID, conversationID, seq });
         message = { ...message, conversationID, seq };
       }
+      // A record whose seq differs from OpenIM's (a callback from another OpenIM at that seq)
+      // keeps its own; OpenIM's seq is linked to it too, so that it is no gap.
+      if (message.seq !== seq) message = { ...message, conversationID, seq };
       const step = await settleSeq(message, await readSeq(message.conversationID, message.seq));
       return { ...resultOf(seqSet, step), recovered: false, linked: seqSet || step.linked };
     },

@@ -268,7 +268,7 @@ export function consoleBanner(running: RunningConsole, argv: readonly string[]):
       `Transcript (read-only) listening on ${running.transcriptUrl}\n` +
       `dynamodb-admin listening on ${running.adminUrl}, showing the engine at ` +
       `${running.engineEndpoint} (it edits and deletes)\n` +
-      '(start the receiver with npm start first; stop this with Ctrl-C)\n'
+      '(they read the engine npm start runs; stop this with Ctrl-C)\n'
     );
   }
   const what = target.stack ? `stack ${target.stack}` : `table ${target.table}`;

@@ -59,6 +59,22 @@ export function parseDay(value: string | undefined, option: string): string | un
   return value;
 }
 
+/**
+ * `--from` and `--to` as days, each checked, and refused in one line when `--from` comes after
+ * `--to`: every command reads a date range the same way.
+ */
+export function parseDays(values: {
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+}): { from: string | undefined; to: string | undefined } {
+  const from = parseDay(values.from, 'from');
+  const to = parseDay(values.to, 'to');
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new Error(`--from ${from} is after --to ${to}`);
+  }
+  return { from, to };
+}
+
 /** Today's UTC day, `YYYY-MM-DD`. */
 export function today(now: number = Date.now()): string {
   return new Date(now).toISOString().slice(0, 10);

@@ -13,6 +13,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { ArchiveStore } from '../lambda/archive-store.ts';
+import { AFTER_REVOKE_MSG } from '../lambda/callbacks/after-revoke-msg.ts';
 import { AFTER_SEND_SINGLE_MSG } from '../lambda/callbacks/after-send-single-msg.ts';
 import { callbackFor } from '../lambda/callbacks.ts';
 import { decodeKeptRecord, type KeptRecord } from '../lambda/message-fallback.ts';
@@ -83,8 +84,36 @@ export function parseKeptRecord(text: string, where: string): KeptRecord {
   ) {
     throw new ToolError(`${where} does not hold a kept callback record`);
   }
+  const missing = Object.entries(
+    kept.callback === AFTER_REVOKE_MSG ? REVOKE_RECORD : MESSAGE_RECORD,
+  ).filter(([name, type]) => typeof (kept.record as Record<string, unknown>)[name] !== type);
+  if (missing.length > 0) {
+    throw new ToolError(
+      `${where} holds no whole ${kept.callback} record: ${missing.map(([name]) => name).join(', ')} ` +
+        'missing or of the wrong type',
+    );
+  }
   return kept as KeptRecord;
 }
+
+/** What every message record holds, as the callbacks build it, and of which type. */
+const MESSAGE_RECORD: Readonly<Record<string, string>> = {
+  serverMsgID: 'string',
+  sendID: 'string',
+  seq: 'number',
+  conversationID: 'string',
+  sentAt: 'number',
+  receivedAt: 'number',
+  dayShard: 'string',
+};
+
+/** What every revoke record holds, and of which type. */
+const REVOKE_RECORD: Readonly<Record<string, string>> = {
+  conversationID: 'string',
+  seq: 'number',
+  revokedBy: 'string',
+  revokedAt: 'number',
+};
 
 /** A pending record from text, or the reason it cannot be read. */
 function pendingOf(

@@ -20,6 +20,7 @@ import { readStackOutputs } from './stack-reader.ts';
 import {
   awsTableClients,
   isLocalTarget,
+  missingTableMessage,
   resolveTableTarget,
   TARGET_OPTIONS,
   type TableClients,
@@ -76,13 +77,14 @@ const COUNT_ROWS: [keyof ReconcileSummary, string][] = [
   ['unrecoverable', 'chat messages OpenIM has that could not be stored (below)'],
 ];
 
-/** A progress bar on a terminal, or a line every few seconds in a pipe. */
+/**
+ * A progress bar on a terminal, or a line every few seconds in a pipe; `finish` draws the last
+ * counts (in a pipe) or clears the bar (on a terminal) before the summary.
+ */
 function progressReporter(stderr: Output, tty: boolean) {
   let last = 0;
-  return (p: ReconcileProgress) => {
-    const at = Date.now();
-    if (at - last < (tty ? 100 : 5_000)) return;
-    last = at;
+  let latest: ReconcileProgress | undefined;
+  const draw = (p: ReconcileProgress) => {
     const counts = `${p.conversations} conversation(s) · ${p.recovered} recovered · ${p.linked} linked · ${p.revoked} revoked`;
     if (!tty) {
       const users = p.usersTotal ? `users ${p.usersDone}/${p.usersTotal} · ` : '';
@@ -95,6 +97,19 @@ function progressReporter(stderr: Output, tty: boolean) {
       ? `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] users ${p.usersDone}/${p.usersTotal} · `
       : '';
     stderr.write(`\r${bar}${counts}\x1b[K`);
+  };
+  return {
+    update(p: ReconcileProgress) {
+      latest = p;
+      const at = Date.now();
+      if (at - last < (tty ? 100 : 5_000)) return;
+      last = at;
+      draw(p);
+    },
+    finish() {
+      if (tty) stderr.write('\r\x1b[K');
+      else if (latest) draw(latest);
+    },
   };
 }
 
@@ -214,6 +229,7 @@ export async function main(
       `Reconciling ${target.where} (${tables.messages}, ${tables.seqs}) with OpenIM at ` +
         `${api.baseUrl}${dryRun ? ', dry run' : ''}\n`,
     );
+    const progress = progressReporter(stderr, !json && stderr.isTTY === true);
     const summary = await reconcile({
       api,
       store: createDynamoArchiveStore({ client: target.client, tables }),
@@ -222,9 +238,9 @@ export async function main(
       conversations: values.conversation,
       dryRun,
       recheck,
-      onProgress: progressReporter(stderr, !json && stderr.isTTY === true),
+      onProgress: (p) => progress.update(p),
     });
-    if (!json && stderr.isTTY) stderr.write('\r\x1b[K');
+    progress.finish();
     if (json) {
       const { problems, failed, ...counts } = summary;
       stdout.write(`${JSON.stringify({ ...counts, dryRun, failed, problems })}\n`);
@@ -233,7 +249,10 @@ export async function main(
     }
     return summary.failed.length > 0 || summary.unrecoverable > 0 || !summary.complete ? 1 : 0;
   } catch (error) {
-    const line = error instanceof OpenImApiError ? error.message : describeFailure(error, context);
+    const line =
+      error instanceof OpenImApiError
+        ? error.message
+        : ((target && missingTableMessage(error, target)) ?? describeFailure(error, context));
     stderr.write(`\nreconcile: ${line}\n`);
     return 1;
   } finally {

@@ -22,7 +22,7 @@ import {
   formatTable,
   type MainOptions,
   type Output,
-  parseDay,
+  parseDays,
   today,
   wantsJson,
 } from './cli-output.ts';
@@ -66,12 +66,14 @@ export const USAGE = `usage: npm run -s records -- <command> [options]
   conflicts --from DATE        messages that claimed a seq another message already held
   export --from DATE [--to DATE] every message sent in those days (UTC), as JSON Lines
 options: --from DATE --to DATE (YYYY-MM-DD, UTC, both included; --from alone: to today,
-         --to alone: up to that day), --json,         --stack NAME | --table NAME --seq-table NAME [--region R]
+         --to alone: up to that day), --json,
+         --stack NAME | --table NAME --seq-table NAME [--region R]
          (default: the local receiver's engine: DYNAMODB_PORT and TABLE_NAME when set, else
          the receiver running on DATA_DIR (./.data by default), else port 8000)
-table columns: seq is - until OpenIM's save-DB callback or a reconcile brings it; revoked is who revoked the
-message and when; content shows (redacted …) once the content was removed; "recovered" marks a
-message stored from OpenIM's API by a reconcile, since no callback brought it.
+table columns: seq is - until OpenIM's save-DB callback or a reconcile brings it; revoked is
+who revoked the message and when; content shows (redacted …) once the content was removed;
+"recovered" marks a message stored from OpenIM's API by a reconcile, since no callback brought
+it.
 
 gaps: seqs come from OpenIM's afterMsgSaveDB callback and from npm run reconcile, which asks
 OpenIM's own API. Callbacks alone leave gaps that are not losses: OpenIM numbers more than the
@@ -264,8 +266,7 @@ export async function main(
   };
   let target: TableTarget | undefined;
   try {
-    const from = parseDay(values.from, 'from');
-    const to = parseDay(values.to, 'to');
+    const { from, to } = parseDays(values);
     const window: TimeWindow = {
       from: from === undefined ? undefined : Date.parse(`${from}T00:00:00Z`),
       to: to === undefined ? undefined : Date.parse(`${to}T23:59:59.999Z`),

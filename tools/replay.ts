@@ -20,6 +20,7 @@ import { type FallbackSource, queueSource, replay, spoolSource } from './fallbac
 import { readStackOutputs, requiredOutputs } from './stack-reader.ts';
 import {
   awsTableClients,
+  missingTableMessage,
   resolveTableTarget,
   TARGET_OPTIONS,
   type TableClients,
@@ -156,7 +157,8 @@ export async function main(
 
     const total = await source.count();
     stderr.write(
-      `Replaying ${total ?? 'the'} message(s) from ${source.name} into ${target.tableName}\n`,
+      `Replaying ${total ?? 'the'} message(s) from ${source.name} into ${target.tableName}` +
+        ` (${target.local ? `the local engine at ${target.where}` : target.where})\n`,
     );
     const store = withoutSeqs(
       createDynamoArchiveStore({
@@ -182,7 +184,7 @@ export async function main(
     return 1;
   } catch (error) {
     stderr.write(
-      `\nReplay stopped: ${describeFailure(error, context)}\n` +
+      `\nReplay stopped: ${(target && missingTableMessage(error, target)) ?? describeFailure(error, context)}\n` +
         'What was not replayed is still in the fallback.\n',
     );
     return 1;

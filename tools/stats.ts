@@ -9,7 +9,7 @@ import {
   commandLine,
   formatTable,
   type MainOptions,
-  parseDay,
+  parseDays,
   today,
   wantsJson,
 } from './cli-output.ts';
@@ -76,7 +76,7 @@ export async function main(
   };
   let target: TableTarget | undefined;
   try {
-    const asked = { from: parseDay(values.from, 'from'), to: parseDay(values.to, 'to') };
+    const asked = parseDays(values);
     const { from, to, days: dayCount } = statsDays(asked.from, asked.to);
     target = await resolveTableTarget(values, {
       env,

@@ -200,7 +200,8 @@ export function missingTableMessage(error: unknown, target: TableTarget): string
     return (
       `table ${table} does not exist on the local engine at ${target.where}. Fix: start the ` +
       `receiver with npm start, which creates its tables, or check ${LOCAL_ENV.tableName}, ` +
-      `${LOCAL_ENV.dynamoPort} and ${LOCAL_ENV.dataDir}: they must name the receiver's`
+      `${LOCAL_ENV.dynamoPort} and ${LOCAL_ENV.dataDir}: they must be the ones the receiver ` +
+      'was started with'
     );
   }
   return (

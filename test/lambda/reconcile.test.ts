@@ -490,3 +490,31 @@ describe('a reconcile, case by case', () => {
     await fake.close();
   });
 });
+
+describe('a message the archive holds at another seq than OpenIM', () => {
+  it("links OpenIM's seq to it too, so that the seq is no gap, and keeps the record's own", async () => {
+    // GIVEN a save-DB callback that put OpenIM's seq-1 message at seq 3 (as the README's walk does)
+    const fake = await startFakeOpenIm({ variant: 'v3.8.3', now: () => NOW });
+    for (const userID of ['a2', 'b2']) fake.model.addUser({ userID });
+    const sent = fake.model.sendMessage({ sendID: 'a2', recvID: 'b2', content: '{"content":"x"}' });
+    const receiver = await harnessInstance(engine);
+    await deliver(receiver.handler, { ...callbacksFor(sent), seq: 3 }, 'saveDB');
+
+    // WHEN it is reconciled
+    const summary = await reconcileInto(fake, receiver);
+
+    // THEN seq 1 is linked to it, seq 3 stays linked, and no gap is reported for seq 1
+    expect(summary).toMatchObject({ recovered: 0, linked: 1 });
+    const items = (await scanAll(engine.client, receiver.tables.seqs)).filter(
+      (i) => i.conversationID === 'si_a2_b2' && Number(i.seq) > 0,
+    );
+    expect(items.map((i) => [i.seq, i.serverMsgID])).toEqual([
+      [1, sent.serverMsgID],
+      [3, sent.serverMsgID],
+    ]);
+    expect((await gapReport(targetOf(receiver), 'si_a2_b2')).gaps).toEqual([
+      { conversationID: 'si_a2_b2', fromSeq: 2, toSeq: 2, openim: 'not-asked' },
+    ]);
+    await fake.close();
+  });
+});

@@ -353,8 +353,17 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       variant: { type: 'string', default: 'v3.8.3' },
       secret: { type: 'string', default: 'openIM123' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    process.stdout.write(
+      'usage: npm run fake-openim -- [--port 10002] [--host 127.0.0.1] [--variant v3.8.3|main] ' +
+        "[--secret openIM123]\n  a fake of OpenIM's REST API with a small demo, for trials and " +
+        'the worked example in docs/finding-and-counting.md\n',
+    );
+    return;
+  }
   if (values.variant !== 'v3.8.3' && values.variant !== 'main') {
     throw new Error(`--variant must be v3.8.3 or main, not ${values.variant}`);
   }

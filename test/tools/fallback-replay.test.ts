@@ -287,3 +287,29 @@ describe('a replay that meets a record the table refuses', () => {
     queue.mock.restore();
   });
 });
+
+describe('a kept record that is not whole', () => {
+  it('is named and left in the queue, never stored as a partial item', async () => {
+    const queue = sqsQueue();
+    const partial = { serverMsgID: 'x-partial' };
+    await createSqsFallback({ client: queue.client, queueUrl: 'https://q' }).keep({
+      callback: 'callbackAfterSendGroupMsgCommand',
+      record: partial as never,
+    });
+
+    const report = await replay(queueSource(queue.client, 'https://q'), receiver.store);
+
+    expect(report.stored).toBe(0);
+    expect(report.skipped).toEqual([
+      {
+        identity: expect.stringMatching(/^message m\d+$/),
+        reason: expect.stringContaining(
+          'holds no whole callbackAfterSendGroupMsgCommand record: sendID, seq, conversationID',
+        ),
+      },
+    ]);
+    expect(await receiver.item('x-partial')).toBeUndefined();
+    expect(queue.messages).toHaveLength(1);
+    queue.mock.restore();
+  });
+});

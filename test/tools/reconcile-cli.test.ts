@@ -139,6 +139,8 @@ describe('npm run reconcile', () => {
     });
     expect(piped.stderr).toContain(`with OpenIM at ${fake.url}`);
     expect(piped.stderr).toMatch(/\n {2}users \d+\/\d+ · \d+ conversation\(s\) · \d+ recovered/);
+    // The last progress line is the summary's own counts
+    expect(piped.stderr).toMatch(/ · 4 conversation\(s\) · 28 recovered · 0 linked · 2 revoked\n$/);
 
     // AND on a terminal, a second run says it found nothing new, in a table
     const tty = await runMain(reconcile, ['--openim-api', fake.url], { env, tty: true });
@@ -198,5 +200,18 @@ describe("the docs' worked example", () => {
     });
     await demo.close();
     await local.close();
+  });
+});
+
+describe('npm run reconcile on tables that are not there', () => {
+  it('names the table and the fix in one line', async () => {
+    const result = await runMain(reconcile, ['--openim-api', fake.url], {
+      env: { ...env, TABLE_NAME: 'no-such-table' },
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^reconcile: table "no-such-table(-seqs)?" does not exist on the local engine at .*Fix: start the receiver with npm start/,
+    );
   });
 });

@@ -251,6 +251,22 @@ describe('stats through main', () => {
     );
   });
 
+  it('refuses --from after --to in one line, in every command that takes them', async () => {
+    for (const argv of [['sent', 'user_1'], ['export'], ['conflicts']]) {
+      const result = await runMain(
+        records,
+        [...argv, '--from', '2025-05-10', '--to', '2025-05-01'],
+        {
+          env,
+        },
+      );
+      expect(result.code, argv.join(' ')).toBe(1);
+      expect(result.stderr.trimEnd().split('\n').at(-1), argv.join(' ')).toBe(
+        'records: --from 2025-05-10 is after --to 2025-05-01',
+      );
+    }
+  });
+
   it('names a table that does not exist, with the fix, instead of an SDK error', async () => {
     const result = await runMain(stats, [], { env: { ...env, TABLE_NAME: 'no-such-table' } });
 
@@ -258,7 +274,7 @@ describe('stats through main', () => {
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
       `stats: table "no-such-table" does not exist on the local engine at http://127.0.0.1:${env.DYNAMODB_PORT}. ` +
         'Fix: start the receiver with npm start, which creates its tables, or check TABLE_NAME, ' +
-        "DYNAMODB_PORT and DATA_DIR: they must name the receiver's",
+        'DYNAMODB_PORT and DATA_DIR: they must be the ones the receiver was started with',
     );
   });
 });

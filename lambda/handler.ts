@@ -11,6 +11,7 @@ import {
   createSpoolFallback,
   fallbackOnFirstUse,
   type MessageFallback,
+  SQS_FALLBACK_FILE,
 } from './message-fallback.ts';
 import { createHandler } from './receiver.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
@@ -90,14 +91,26 @@ function credentialSource(): CredentialSource | undefined {
   return origin.kind === 'static' ? staticCredentials(origin.credentials) : undefined;
 }
 
+/**
+ * The SQS fallback module to import: the TypeScript beside this file when run from the repository,
+ * the side bundle beside the function's bundle when deployed. A specifier computed at run time is
+ * one esbuild leaves as it is, which keeps the SQS client out of the function's own bundle.
+ */
+function sqsFallbackModule(): string {
+  const deployed = !import.meta.url.endsWith('.ts');
+  return `./${deployed ? SQS_FALLBACK_FILE.replace(/\.ts$/, '.mjs') : SQS_FALLBACK_FILE}`;
+}
+
 /** Where messages go when the table fails: the SQS queue in AWS, the spool folder locally. */
 function fallback(): MessageFallback | undefined {
   const queueUrl = optionalEnv('FALLBACK_QUEUE_URL');
   if (queueUrl) {
-    // Imported on the first record kept: esbuild still bundles the SQS client (the SDK the tests
-    // ran) but defers it, so a cold start only skims its code: never runs or fully compiles it.
+    // Imported on the first record kept, from the side bundle beside the deployed function's own:
+    // the SQS client is bundled (the SDK the tests ran), but no cold start parses it.
     return fallbackOnFirstUse(async () => {
-      const { createSqsFallback, SQSClient } = await import('./sqs-fallback.ts');
+      const { createSqsFallback, SQSClient } = (await import(
+        sqsFallbackModule()
+      )) as typeof import('./sqs-fallback.ts');
       return createSqsFallback({
         client: new SQSClient(clientSettings(QUEUE_DEADLINE_MS)),
         queueUrl,

@@ -43,7 +43,7 @@ export async function startNpmStart(
     const text = await readFile(logFile, 'utf8');
     const url = /listening on (http:\/\/\S+)/.exec(text)?.[1];
     const engineEndpoint = /engine at (http:\/\/[^\s,]+)/.exec(text)?.[1];
-    if (url && engineEndpoint) return { url: new URL(url), engineEndpoint, stop };
+    if (url && engineEndpoint) return { url: new URL(url), engineEndpoint, stop, pid: child.pid };
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`npm start did not come up:\n${text}`);

@@ -8,11 +8,11 @@
  * `--kind warm` (the default) runs `measureWarm` with the three receivers and the baseline against
  * the stub; `--kind cold` cold-starts them against the in-memory engine; `--kind e2e` starts
  * `npm start` three times (the working tree twice, the commit once) and alternates load windows
- * across them. `--runs N` repeats the measurement in fresh processes. Prints one line per run on
+ * across them, reading each process's CPU time per message from `/proc` as well as its rate. `--runs N` repeats the measurement in fresh processes. Prints one line per run on
  * stdout, then every run as JSON.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +144,21 @@ async function coldRun(
   }
 }
 
+/**
+ * CPU time (user and system, every thread: the server, the handler, the engine, V8's and libuv's
+ * helpers) that process `pid` has used so far, in µs, from `/proc` (Linux only).
+ */
+async function processCpuUs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Linux's unit for `/proc/<pid>/stat` CPU times (`getconf CLK_TCK`), 100 on every common build. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Load windows through three `npm start` processes: the working tree twice, the commit once. */
 async function e2eRun(roots: Record<string, string>, workDir: string): Promise<RunFigures> {
   const concurrency = Number(options.concurrency);
@@ -167,19 +182,29 @@ async function e2eRun(roots: Record<string, string>, workDir: string): Promise<R
     // As the full run does: enough messages for V8 to optimize each process first.
     for (const name of RECEIVERS) await closedLoop(32, 5_000, task(name));
     const rates: Record<string, number[]> = { after: [], copy: [], before: [] };
+    const cpus: Record<string, number[]> = { after: [], copy: [], before: [] };
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 === 0 ? RECEIVERS : [...RECEIVERS].reverse()) {
-        rates[name]?.push((await closedLoop(concurrency, windowMs, task(name))).msgsPerSec);
+        const pid = started[name]?.pid;
+        const cpuBefore = await processCpuUs(pid);
+        const window = await closedLoop(concurrency, windowMs, task(name));
+        rates[name]?.push(window.msgsPerSec);
+        cpus[name]?.push(((await processCpuUs(pid)) - cpuBefore) / window.messages);
       }
     }
     for (const agent of Object.values(agents)) agent.destroy();
     const of = (name: string) => rates[name] ?? [];
+    const cpu = (name: string) => cpus[name] ?? [];
     return {
       afterOverBefore: medianRatio(of('after'), of('before')),
       afterOverCopy: medianRatio(of('after'), of('copy')),
+      cpuBeforeOverAfter: medianRatio(cpu('before'), cpu('after')),
+      cpuCopyOverAfter: medianRatio(cpu('copy'), cpu('after')),
       afterMsgsPerSec: median(of('after')),
       copyMsgsPerSec: median(of('copy')),
       beforeMsgsPerSec: median(of('before')),
+      cpuAfterUs: median(cpu('after')),
+      cpuBeforeUs: median(cpu('before')),
     };
   } finally {
     for (const receiver of Object.values(started)) await receiver.stop();

@@ -16,16 +16,17 @@ import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureArchiveTables, startLocalEngine } from '../local/local-engine.ts';
 import { LOCAL_DEFAULTS } from '../local/local-settings.ts';
-import { buildBundle, REPO_ROOT, synthesizeReceiver } from './bundles.ts';
+import { type BundleChanges, buildBundle, REPO_ROOT, synthesizeReceiver } from './bundles.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { closedLoop } from './e2e.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { postCallback, startNpmStart } from './npm-start.ts';
 import { progress } from './progress.ts';
-import { localTableNames, RECEIVER_ENTRY } from './receiver-code.ts';
+import { localTableNames, RECEIVER_ENTRY, RECEIVER_EXTERNAL } from './receiver-code.ts';
 import { median, medianRatio, round } from './stats.ts';
 import { measureWarm, startStub } from './warm.ts';
 
@@ -71,6 +72,15 @@ async function checkout(commit: string, dir: string): Promise<string> {
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
+}
+
+/** What the CDK leaves out of the receiver's bundle in the checkout at `root`, if it names any. */
+async function externalOf(root: string): Promise<string[]> {
+  const file = join(root, 'bench', 'receiver-code.ts');
+  const code = (await import(pathToFileURL(file).href)) as {
+    RECEIVER_EXTERNAL?: readonly string[];
+  };
+  return [...(code.RECEIVER_EXTERNAL ?? [])];
 }
 
 /** Warm windows of the three receivers and the baseline, in one child, against the stub. */
@@ -221,13 +231,19 @@ try {
     for (let run = 0; run < runs; run++) results.push(await e2eRun(roots, workDir));
   } else {
     const fn = await synthesizeReceiver(join(workDir, 'cdk.out'));
-    const build = (name: string, entry: string, root?: string) =>
-      buildBundle(entry, join(workDir, name), root ? { root } : {});
+    const build = (name: string, entry: string, changes: BundleChanges = {}) =>
+      buildBundle(entry, join(workDir, name), changes);
+    const external = [...RECEIVER_EXTERNAL];
     const bundles: Record<string, string> = {
-      after: (await build('after', RECEIVER_ENTRY)).path,
+      after: (await build('after', RECEIVER_ENTRY, { external })).path,
       // A second build of the same tree: the same bytes, loaded as a module of its own.
-      copy: (await build('copy', RECEIVER_ENTRY)).path,
-      before: (await build('before', RECEIVER_ENTRY, beforeRoot)).path,
+      copy: (await build('copy', RECEIVER_ENTRY, { external })).path,
+      before: (
+        await build('before', RECEIVER_ENTRY, {
+          root: beforeRoot,
+          external: await externalOf(beforeRoot),
+        })
+      ).path,
       baseline: (await build('baseline', 'bench/baseline-handler.ts')).path,
     };
     for (let run = 0; run < runs; run++) {

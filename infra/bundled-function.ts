@@ -47,10 +47,14 @@ function sideBundleCommand(inputDir: string, outputDir: string, file: string): s
  * The NodejsFunction props that build `lambda/<file>`'s `handler` export, and each of
  * `sideBundles` (files of `lambda/`) into a bundle of its own beside it. A side bundle stays out of
  * the function's own file, which every cold start parses whole, and is loaded only when imported.
+ * `external` names modules the function never imports, left out of its bundle.
  */
 export function bundledFunction(
   file: string,
-  { sideBundles = [] }: { readonly sideBundles?: readonly string[] } = {},
+  {
+    sideBundles = [],
+    external = [],
+  }: { readonly sideBundles?: readonly string[]; readonly external?: readonly string[] } = {},
 ): Pick<
   NodejsFunctionProps,
   'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'runtime' | 'architecture' | 'bundling'
@@ -72,8 +76,9 @@ export function bundledFunction(
       // into a TypeScript line, offline or with --enable-source-maps set for a debugging session.
       sourceMap: true,
       sourcesContent: false,
-      // Bundle the AWS SDK too, so the SDK the tests ran against is the one that runs in Lambda.
-      externalModules: [],
+      // Bundle the AWS SDK too, so the SDK the tests ran against is the one that runs in Lambda;
+      // only modules the function never imports stay out.
+      externalModules: [...external],
       ...(sideBundles.length === 0
         ? {}
         : {

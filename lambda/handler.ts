@@ -7,6 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDynamoArchiveStore } from './archive-store.ts';
+import { environmentCredentials } from './environment-credentials.ts';
 import {
   createSpoolFallback,
   fallbackOnFirstUse,
@@ -38,9 +39,16 @@ const TABLE_DEADLINE_MS = 1_500;
 /** Time for keeping a message in the fallback queue, then logging the loss if it failed too. */
 const QUEUE_DEADLINE_MS = 1_000;
 
-/** Settings for each AWS client: its time limit, and request signing with {@link Sha256}. */
+/**
+ * Settings for each AWS client: its time limit, request signing with {@link Sha256}, and the
+ * credentials Lambda gives the function (see `environment-credentials.ts`).
+ */
 function clientSettings(deadlineMs: number, attempts?: number) {
-  return { ...sdkDeadline(deadlineMs, attempts), sha256: Sha256 };
+  return {
+    ...sdkDeadline(deadlineMs, attempts),
+    sha256: Sha256,
+    credentials: () => environmentCredentials(),
+  };
 }
 
 /** Reads a required environment variable, failing the cold start with the fix if it is missing. */

@@ -49,17 +49,27 @@ function substitution({ module, standIn }: Substitute): esbuild.Plugin {
   return { name: 'substitute', setup: (build) => build.onResolve({ filter: /\.ts$/ }, resolve) };
 }
 
-/** Bundles `entry` (relative to the repository root) into `outdir/index.mjs` like the CDK does. */
+/** What a bundle changes from the CDK's build: modules left out, one substituted, another tree. */
+export interface BundleChanges {
+  readonly external?: string[];
+  readonly substitute?: Substitute;
+  /** The checkout to bundle from (`bench/paired.ts` builds an earlier commit). @default REPO_ROOT */
+  readonly root?: string;
+}
+
+/**
+ * Bundles `entry` (relative to the checkout's root) into `outdir/index.mjs` like the CDK does.
+ */
 export async function buildBundle(
   entry: string,
   outdir: string,
-  { external = [], substitute }: { external?: string[]; substitute?: Substitute } = {},
+  { external = [], substitute, root = REPO_ROOT }: BundleChanges = {},
 ) {
   await mkdir(outdir, { recursive: true });
   const path = join(outdir, 'index.mjs');
   const { metafile } = await esbuild.build({
     ...CDK_ESBUILD_OPTIONS,
-    absWorkingDir: REPO_ROOT,
+    absWorkingDir: root,
     entryPoints: [entry],
     outfile: path,
     external,
@@ -71,7 +81,7 @@ export async function buildBundle(
   }
   if (external.length > 0) {
     // What is left out resolves from here, as from the runtime's own modules in Lambda.
-    await symlink(join(REPO_ROOT, 'node_modules'), join(outdir, 'node_modules'), 'dir');
+    await symlink(join(root, 'node_modules'), join(outdir, 'node_modules'), 'dir');
   }
   return { path, bytes: (await stat(path)).size, metafile };
 }

@@ -59,7 +59,11 @@ function measureEngineCondition(batch = 2_000): number {
 let sent = 0;
 
 /** Runs `task` on ever new message numbers, `concurrency` at a time, for `ms`. */
-async function closedLoop(concurrency: number, ms: number, task: (n: number) => Promise<void>) {
+export async function closedLoop(
+  concurrency: number,
+  ms: number,
+  task: (n: number) => Promise<void>,
+) {
   const latencies: number[] = [];
   const started = performance.now();
   const worker = async () => {

@@ -8,13 +8,21 @@ import { REPO_ROOT } from './bundles.ts';
 import { BENCH_CREDENTIALS, benchRequest, CALLBACK_PATH } from './openim-traffic.ts';
 import { SUCCESS_BODY } from './receiver-code.ts';
 
-/** Starts `node local/start.ts` on free ports with its data in `workDir`; its URLs and `stop`. */
-export async function startNpmStart(workDir: string, tableName: string, nodeOptions: string) {
+/**
+ * Starts `node local/start.ts` of the checkout at `root` on free ports with its data in `workDir`;
+ * its URLs and `stop`.
+ */
+export async function startNpmStart(
+  workDir: string,
+  tableName: string,
+  nodeOptions: string,
+  root = REPO_ROOT,
+) {
   const logFile = join(workDir, 'receiver.log');
   // Its output goes to a file, as to a terminal: written synchronously, never back-pressured.
   const log = await open(logFile, 'w');
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'local', 'start.ts')], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, [join(root, 'local', 'start.ts')], {
+    cwd: root,
     env: {
       ...process.env,
       ...{ PORT: '0', DYNAMODB_PORT: '0', DATA_DIR: join(workDir, 'data'), TABLE_NAME: tableName },
@@ -35,7 +43,7 @@ export async function startNpmStart(workDir: string, tableName: string, nodeOpti
     const text = await readFile(logFile, 'utf8');
     const url = /listening on (http:\/\/\S+)/.exec(text)?.[1];
     const engineEndpoint = /engine at (http:\/\/[^\s,]+)/.exec(text)?.[1];
-    if (url && engineEndpoint) return { url: new URL(url), engineEndpoint, stop };
+    if (url && engineEndpoint) return { url: new URL(url), engineEndpoint, stop, pid: child.pid };
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`npm start did not come up:\n${text}`);

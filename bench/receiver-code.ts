@@ -11,6 +11,8 @@ import {
 } from '../lambda/callbacks/after-send-single-msg.ts';
 
 export { FIRST_WRITE_ONLY } from '../lambda/archive-store.ts';
+// What the CDK leaves out of the receiver's bundle (infra/receiver-function.ts).
+export { DEFAULT_CHAIN_MODULES as RECEIVER_EXTERNAL } from '../lambda/environment-credentials.ts';
 export { SUCCESS_BODY } from '../lambda/openim-response.ts';
 export { localTableNames } from '../lambda/table-schema.ts';
 

@@ -17,7 +17,12 @@ import { measureColdStarts } from './cold-start.ts';
 import { measureEndToEnd } from './e2e.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { elapsedSeconds, progress } from './progress.ts';
-import { localTableNames, RECEIVER_ENTRY, SIGNING_HASH } from './receiver-code.ts';
+import {
+  localTableNames,
+  RECEIVER_ENTRY,
+  RECEIVER_EXTERNAL,
+  SIGNING_HASH,
+} from './receiver-code.ts';
 import { measureReconcile } from './reconcile.ts';
 import { assertFinite, describeMachine, type Measurements, resultsJson } from './results.ts';
 import { renderResults, replaceResults } from './results-section.ts';
@@ -74,14 +79,18 @@ try {
   const fn = await synthesizeReceiver(join(workDir, 'cdk.out'));
   const bundle = (entry: string, dir: string, changes?: Parameters<typeof buildBundle>[2]) =>
     buildBundle(entry, join(workDir, dir), changes);
-  const rebuilt = await bundle(RECEIVER_ENTRY, 'rebuilt');
+  const external = [...RECEIVER_EXTERNAL];
+  const rebuilt = await bundle(RECEIVER_ENTRY, 'rebuilt', { external });
   const baseline = await bundle('bench/baseline-handler.ts', 'baseline');
   const requiredStack = await bundle('bench/required-stack-handler.ts', 'required-stack');
   const sdkExternal = await bundle(RECEIVER_ENTRY, 'sdk-external', {
     external: ['@aws-sdk/*', '@smithy/*'],
   });
   // The receiver as it would be without lambda/sha256.ts: its clients sign with the SDK's hash.
-  const sdkSigning = await bundle(RECEIVER_ENTRY, 'sdk-signing', { substitute: SIGNING_HASH });
+  const sdkSigning = await bundle(RECEIVER_ENTRY, 'sdk-signing', {
+    substitute: SIGNING_HASH,
+    external,
+  });
   const [ours, cdks] = await Promise.all([readFile(rebuilt.path), readFile(fn.bundlePath)]);
   const rebuildMatches = ours.equals(cdks);
   progress(`  the rebuild ${rebuildMatches ? 'matches' : 'DIFFERS FROM'} the CDK's bundle`);

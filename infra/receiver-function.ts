@@ -11,6 +11,8 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_CHAIN_MODULES } from '../lambda/environment-credentials.ts';
+import { SQS_FALLBACK_FILE } from '../lambda/message-fallback.ts';
 import { SERVICE_NAME } from '../lambda/receiver-metrics.ts';
 import { bundledFunction } from './bundled-function.ts';
 import { DEPLOYED_LIMITS } from './function-limits.ts';
@@ -121,7 +123,13 @@ export class ReceiverFunction extends Construct {
     );
 
     this.function = new NodejsFunction(this, 'Function', {
-      ...bundledFunction('handler.ts'),
+      // The SQS client serves only the fallback: a side bundle, so cold starts never parse it.
+      // Its clients sign with the credentials Lambda puts in the environment: the SDK's other
+      // sources of credentials stay out of the bundle (lambda/environment-credentials.ts).
+      ...bundledFunction('handler.ts', {
+        sideBundles: [SQS_FALLBACK_FILE],
+        external: DEFAULT_CHAIN_MODULES,
+      }),
       // Why these two: infra/function-limits.ts.
       memorySize: DEPLOYED_LIMITS.memoryMB,
       timeout: Duration.seconds(DEPLOYED_LIMITS.timeoutSeconds),

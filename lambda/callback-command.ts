@@ -40,10 +40,21 @@ function bodyCommand(body: unknown): string | undefined {
  * names one, and a 404 for a command this receiver does not serve.
  */
 export function resolveCallback(request: CommandSources): Callback {
-  const named: [Source, string][] = [];
   const fromPath = routeCommand(request.routeKey);
   const fromQuery = request.queryStringParameters?.command;
   const fromBody = bodyCommand(request.body);
+  // Nearly every request: whatever names a command names the same one, which the receiver serves.
+  // Settled before the error details below are built.
+  const first = fromPath ?? fromQuery ?? fromBody;
+  const agreed =
+    first !== undefined &&
+    (fromQuery === undefined || fromQuery === first) &&
+    (fromBody === undefined || fromBody === first)
+      ? callbackFor(first)
+      : undefined;
+  if (agreed) return agreed;
+
+  const named: [Source, string][] = [];
   if (fromPath !== undefined) named.push(['path', fromPath]);
   if (fromQuery !== undefined) named.push(['query', fromQuery]);
   if (fromBody !== undefined) named.push(['body', fromBody]);

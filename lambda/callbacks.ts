@@ -18,9 +18,14 @@ export const CALLBACKS: readonly Callback[] = [
   afterRevokeMsg,
 ] as Callback[];
 
+/** Each callback by its command. */
+const BY_COMMAND: ReadonlyMap<string, Callback> = new Map(
+  CALLBACKS.map((callback) => [callback.command, callback]),
+);
+
 /** The callback with this command, if the receiver stores it. */
 export function callbackFor(command: string): Callback | undefined {
-  return CALLBACKS.find((callback) => callback.command === command);
+  return BY_COMMAND.get(command);
 }
 
 /** The HTTP paths the receiver serves: the base URL, and the base URL plus each command. */

@@ -7,10 +7,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDynamoArchiveStore } from './archive-store.ts';
+import { environmentCredentials } from './environment-credentials.ts';
 import {
   createSpoolFallback,
   fallbackOnFirstUse,
   type MessageFallback,
+  SQS_FALLBACK_FILE,
 } from './message-fallback.ts';
 import { createHandler } from './receiver.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './receiver-metrics.ts';
@@ -37,9 +39,16 @@ const TABLE_DEADLINE_MS = 1_500;
 /** Time for keeping a message in the fallback queue, then logging the loss if it failed too. */
 const QUEUE_DEADLINE_MS = 1_000;
 
-/** Settings for each AWS client: its time limit, and request signing with {@link Sha256}. */
+/**
+ * Settings for each AWS client: its time limit, request signing with {@link Sha256}, and the
+ * credentials Lambda gives the function (see `environment-credentials.ts`).
+ */
 function clientSettings(deadlineMs: number, attempts?: number) {
-  return { ...sdkDeadline(deadlineMs, attempts), sha256: Sha256 };
+  return {
+    ...sdkDeadline(deadlineMs, attempts),
+    sha256: Sha256,
+    credentials: () => environmentCredentials(),
+  };
 }
 
 /** Reads a required environment variable, failing the cold start with the fix if it is missing. */
@@ -90,14 +99,26 @@ function credentialSource(): CredentialSource | undefined {
   return origin.kind === 'static' ? staticCredentials(origin.credentials) : undefined;
 }
 
+/**
+ * The SQS fallback module to import: the TypeScript beside this file when run from the repository,
+ * the side bundle beside the function's bundle when deployed. A specifier computed at run time is
+ * one esbuild leaves as it is, which keeps the SQS client out of the function's own bundle.
+ */
+function sqsFallbackModule(): string {
+  const deployed = !import.meta.url.endsWith('.ts');
+  return `./${deployed ? SQS_FALLBACK_FILE.replace(/\.ts$/, '.mjs') : SQS_FALLBACK_FILE}`;
+}
+
 /** Where messages go when the table fails: the SQS queue in AWS, the spool folder locally. */
 function fallback(): MessageFallback | undefined {
   const queueUrl = optionalEnv('FALLBACK_QUEUE_URL');
   if (queueUrl) {
-    // Imported on the first record kept: esbuild still bundles the SQS client (the SDK the tests
-    // ran) but defers it, so a cold start only skims its code: never runs or fully compiles it.
+    // Imported on the first record kept, from the side bundle beside the deployed function's own:
+    // the SQS client is bundled (the SDK the tests ran), but no cold start parses it.
     return fallbackOnFirstUse(async () => {
-      const { createSqsFallback, SQSClient } = await import('./sqs-fallback.ts');
+      const { createSqsFallback, SQSClient } = (await import(
+        sqsFallbackModule()
+      )) as typeof import('./sqs-fallback.ts');
       return createSqsFallback({
         client: new SQSClient(clientSettings(QUEUE_DEADLINE_MS)),
         queueUrl,

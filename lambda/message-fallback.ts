@@ -10,6 +10,13 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ArchiveRecord } from './archive-store.ts';
 
+/**
+ * The SQS fallback's module, beside `handler.ts`. The deployed function carries it as a bundle of
+ * its own, `sqs-fallback.mjs` beside the function's `index.mjs`, and imports it on the first
+ * record kept (see `handler.ts` and `infra/receiver-function.ts`).
+ */
+export const SQS_FALLBACK_FILE = 'sqs-fallback.ts';
+
 /** A record the tables did not take, and the callback whose write it is. */
 export interface KeptRecord {
   /** The callback's command, which says what the record does to the tables. */

@@ -18,10 +18,22 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_MAX = 2 ** 32 - 1;
 
+/**
+ * Whether `text` takes at most `maxBytes` in UTF-8, as valibot's `maxBytes` counts them (a lone
+ * surrogate as the 3 bytes of U+FFFD). Counting only when the length alone cannot settle it: no
+ * UTF-16 unit takes more than 3 bytes, and valibot encodes every string into a new array to count.
+ */
+function fitsBytes(text: string, maxBytes: number): boolean {
+  return text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes;
+}
+
 /** A string of at most `maxBytes`; `nonEmpty` for identifiers that must say something. */
 function boundedString(maxBytes: number, nonEmpty: boolean) {
   const checks = [
-    v.maxBytes<string, number, string>(maxBytes, `must be at most ${maxBytes} bytes`),
+    v.check<string, string>(
+      (text) => fitsBytes(text, maxBytes),
+      `must be at most ${maxBytes} bytes`,
+    ),
   ] as const;
   return nonEmpty
     ? v.pipe(v.string('must be a string'), v.nonEmpty('must not be empty'), ...checks)

@@ -93,27 +93,27 @@ export function toMessageRecord(
   { knownFields, conversationID }: MessageShape,
   context: RecordContext,
 ): MessageRecord {
-  const known: Record<string, RecordValue> = {};
-  const unknown: Record<string, unknown> = {};
+  // One pass into the record itself: every callback builds one, so no intermediate objects.
+  const record: Record<string, RecordValue> = {};
+  let unknown: Record<string, unknown> | undefined;
   for (const [field, value] of Object.entries(message)) {
-    if (!knownFields.has(field)) unknown[field] = value;
-    else if (!(value === '' && INDEX_KEYS.has(field))) known[field] = value as RecordValue;
+    if (!knownFields.has(field)) {
+      unknown ??= {};
+      unknown[field] = value;
+    } else if (!(value === '' && INDEX_KEYS.has(field))) record[field] = value as RecordValue;
   }
   const sentAt = message.sendTime ?? message.createTime;
-  return {
-    ...known,
-    serverMsgID: message.serverMsgID,
-    sendID: message.sendID,
-    seq: message.seq,
-    [DerivedAttribute.conversationId]: conversationID,
-    [DerivedAttribute.sentAt]: sentAt,
-    [DerivedAttribute.receivedAt]: context.receivedAt,
-    [DerivedAttribute.dayShard]: dayShardOf(sentAt, message.serverMsgID),
-    ...(Object.keys(unknown).length > 0
-      ? { [DerivedAttribute.unknownFields]: JSON.stringify(unknown) }
-      : {}),
-    ...expiryOf(context),
-  };
+  record.serverMsgID = message.serverMsgID;
+  record.sendID = message.sendID;
+  record.seq = message.seq;
+  record[DerivedAttribute.conversationId] = conversationID;
+  record[DerivedAttribute.sentAt] = sentAt;
+  record[DerivedAttribute.receivedAt] = context.receivedAt;
+  record[DerivedAttribute.dayShard] = dayShardOf(sentAt, message.serverMsgID);
+  if (unknown) record[DerivedAttribute.unknownFields] = JSON.stringify(unknown);
+  const { expiresAt } = expiryOf(context);
+  if (expiresAt !== undefined) record[DerivedAttribute.expiresAt] = expiresAt;
+  return record as MessageRecord;
 }
 
 /**
@@ -155,7 +155,8 @@ type Attributes = Readonly<Record<string, RecordValue | undefined>>;
  */
 export function recordSizeBytes(record: Attributes): number {
   let total = 0;
-  for (const [name, value] of Object.entries(record)) {
+  for (const name in record) {
+    const value = record[name];
     if (value !== undefined) total += Buffer.byteLength(name, 'utf8') + valueBytes(value);
   }
   return total;

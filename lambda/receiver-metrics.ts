@@ -94,7 +94,8 @@ export function publishMetrics(metrics: Metrics): MiddlewareObj {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     else metrics.clearDimensions();
   };
-  return { after: publish, onError: publish };
+  // A stored callback always counted its outcome; only a refusal may have counted nothing here.
+  return { after: () => void metrics.publishStoredMetrics(), onError: publish };
 }
 
 /**

@@ -5,10 +5,12 @@
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
+import { memoizeConditionParses } from './condition-memo.ts';
 
 /** What the main thread asks for. */
 const { port, host, dataDir } = workerData as { port: number; host: string; dataDir?: string };
 
+memoizeConditionParses();
 const server = dynalite({ createTableMs: 0, ...(dataDir ? { path: dataDir } : {}) });
 server.once('error', (error) => parentPort?.postMessage({ error: String(error) }));
 server.listen(port, host, () => {

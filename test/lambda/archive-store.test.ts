@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordItem } from '../../lambda/archive-store.ts';
 import { SAVE_DB_FIELDS } from '../../lambda/callbacks/after-msg-save-db.ts';
 import type { MessageRecord } from '../../lambda/message-record.ts';
 import { type ArchiveTableNames, MESSAGES_TABLE, SEQS_TABLE } from '../../lambda/table-schema.ts';
@@ -34,6 +36,46 @@ const instance = (tables?: ArchiveTableNames, jitterMs = 0) =>
 
 /** Both tables' items, in key order. */
 const state = (tables: ArchiveTableNames) => archiveState(engine, tables);
+
+/** What converting a record gives: the item, or the error's message. */
+function converted(convert: () => unknown): unknown {
+  try {
+    return convert();
+  } catch (error) {
+    return { threw: (error as Error).message };
+  }
+}
+
+describe('a record as an item', () => {
+  it('is exactly what marshall makes of it, for every value a record holds and any other', () => {
+    // GIVEN records of every value type OpenIM sends, numbers marshall refuses, and stranger ones
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(
+        Number.MAX_SAFE_INTEGER + 2,
+        -(2 ** 60),
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+      ),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.array(fc.string()),
+      fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null))),
+      fc.boolean(),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), value), (record) => {
+        // THEN the item, or the refusal, is marshall's
+        expect(converted(() => recordItem(record))).toEqual(
+          converted(() => marshall(record, { removeUndefinedValues: true })),
+        );
+      }),
+    );
+  });
+});
 
 describe('the archive store', () => {
   it('stores an after-send message once and reports a repeat as a duplicate', async () => {

@@ -1,5 +1,5 @@
 /**
- * `node bench/paired.ts --before <commit>`: is a change worth keeping? Measures the receiver of the
+ * `npm run bench:paired -- --before <commit>`: is a change worth keeping? Measures the receiver of the
  * working tree (`after`) against the receiver of an earlier commit (`before`) and against an
  * identical copy of itself (`copy`, the A/A pair that shows the noise), in the same alternating
  * windows, so that the machine's drift hits all of them alike. A change is kept when `after` over
@@ -8,8 +8,10 @@
  * `--kind warm` (the default) runs `measureWarm` with the three receivers and the baseline against
  * the stub; `--kind cold` cold-starts them against the in-memory engine; `--kind e2e` starts
  * `npm start` three times (the working tree twice, the commit once) and alternates load windows
- * across them, reading each process's CPU time per message from `/proc` as well as its rate. `--runs N` repeats the measurement in fresh processes. Prints one line per run on
- * stdout, then every run as JSON.
+ * across them, reading each process's CPU time per message from `/proc` as well as its rate.
+ * `--runs N` repeats the measurement in fresh processes. `--required-stack` (warm) adds the required
+ * libraries alone (`bench/required-stack-handler.ts`) to the same windows. Prints one line per run
+ * on stdout, then every run as JSON.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
@@ -38,13 +40,14 @@ const { values: options } = parseArgs({
     rounds: { type: 'string' },
     'window-ms': { type: 'string' },
     concurrency: { type: 'string', default: '2' },
+    'required-stack': { type: 'boolean', default: false },
   },
 });
 const kind = options.kind;
 if (!options.before || !['warm', 'cold', 'e2e'].includes(kind)) {
   process.stderr.write(
-    'usage: node bench/paired.ts --before <commit> [--kind warm|cold|e2e] [--runs N] ' +
-      '[--rounds N] [--window-ms MS] [--concurrency N (e2e)]\n',
+    'usage: npm run bench:paired -- --before <commit> [--kind warm|cold|e2e] [--runs N] ' +
+      '[--rounds N] [--window-ms MS] [--concurrency N (e2e)] [--required-stack (warm)]\n',
   );
   process.exit(2);
 }
@@ -112,6 +115,12 @@ async function warmRun(
       cpuBeforeOverBaseline: medianRatio(cpu('before'), cpu('baseline')),
       warmRatioAfter: medianRatio(ops('after'), ops('baseline')),
       warmRatioBefore: medianRatio(ops('before'), ops('baseline')),
+      ...(windows.requiredStack
+        ? {
+            cpuRequiredStackOverBaseline: medianRatio(cpu('requiredStack'), cpu('baseline')),
+            cpuAfterOverRequiredStack: medianRatio(cpu('after'), cpu('requiredStack')),
+          }
+        : {}),
     };
   } finally {
     stub.stop();
@@ -246,6 +255,12 @@ try {
       ).path,
       baseline: (await build('baseline', 'bench/baseline-handler.ts')).path,
     };
+    if (options['required-stack'] && kind === 'warm') {
+      // The libraries the design requires and nothing of the receiver's: their share of the gap.
+      bundles.requiredStack = (
+        await build('required-stack', 'bench/required-stack-handler.ts')
+      ).path;
+    }
     for (let run = 0; run < runs; run++) {
       results.push(
         kind === 'warm' ? await warmRun(bundles, fn) : await coldRun(bundles, fn, workDir),

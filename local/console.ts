@@ -8,6 +8,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createServer as createAdmin } from 'dynamodb-admin';
@@ -19,7 +20,7 @@ import {
   type TableTarget,
   type TargetOptions,
 } from '../tools/table-target.ts';
-import { html, TRANSCRIPT_ROOT } from '../tools/transcript-html.ts';
+import { html, problemPage, TRANSCRIPT_ROOT } from '../tools/transcript-html.ts';
 import {
   createTranscriptHandler,
   SECURITY_HEADERS,
@@ -161,6 +162,21 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
+/** Whether something accepts connections at `endpoint` (an `http://host:port` URL) within 1 s. */
+function answers(endpoint: string): Promise<boolean> {
+  const { hostname, port } = new URL(endpoint);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port), timeout: 1_000 });
+    const settle = (up: boolean) => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.once('connect', () => settle(true));
+    socket.once('error', () => settle(false));
+    socket.once('timeout', () => settle(false));
+  });
+}
+
 /** Whether a Host header names this machine's loopback: a page of another name is refused. */
 function isLoopbackHost(host: string | undefined): boolean {
   return /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i.test(host ?? '');
@@ -202,6 +218,21 @@ export async function startConsole(
     ...(options.log ? { log: options.log } : {}),
   });
 
+  /**
+   * dynamodb-admin answers a stopped engine with a raw `ECONNREFUSED` and a stack trace in this
+   * terminal: the transcript's error page says what to start instead.
+   */
+  const engineDown = (response: ServerResponse) => {
+    const problem = `Nothing answers at ${engineEndpoint}: the receiver's engine is not running.`;
+    options.log?.(`dynamodb-admin: ${problem}`);
+    const page = problemPage(
+      { status: 503, title: 'The archive cannot be read', problem, checks: help.checks },
+      undefined,
+    );
+    response.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+    response.end(page.text);
+  };
+
   const route = (request: IncomingMessage, response: ServerResponse) => {
     // A web page elsewhere that renames itself to 127.0.0.1 (DNS rebinding) is turned away.
     if (!isLoopbackHost(request.headers.host)) {
@@ -211,8 +242,11 @@ export async function startConsole(
     }
     const path = new URL(request.url ?? '/', 'http://console.invalid').pathname;
     const ours = path === TRANSCRIPT_ROOT || path.startsWith(`${TRANSCRIPT_ROOT}/`);
-    if (!ours && admin) {
-      admin(request, response);
+    if (!ours && admin && engineEndpoint) {
+      void answers(engineEndpoint).then((up) => {
+        if (up) admin(request, response);
+        else engineDown(response);
+      });
       return;
     }
     if (!ours && path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {

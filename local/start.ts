@@ -3,7 +3,7 @@
  * the archive's tables, then serves OpenIM's callbacks over HTTP with the same handler that runs
  * in Lambda, until a signal or the end of the process that started it.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -40,12 +40,18 @@ const settings = (() => {
 })();
 const { host, port, dynamoPort, dataDir, spoolDir, tableName } = settings;
 
-await mkdir(dataDir, { recursive: true });
+// `mkdir` names the folder only when it made it: a start that fails then leaves no empty one.
+const madeDataDir = (await mkdir(dataDir, { recursive: true })) !== undefined;
 const unlock = await lockDataDir(dataDir).catch(fail);
+/** Releases the data folder after a failed start, and removes it if this start made it. */
+const abandon = async () => {
+  await unlock();
+  if (madeDataDir) await rm(dataDir, { recursive: true, force: true });
+};
 // The engine checks no credentials, so it stays on loopback whatever HOST says.
 const engine = await startLocalEngine({ port: dynamoPort, host: ENGINE_HOST, dataDir }).catch(
   async (error: unknown) => {
-    await unlock();
+    await abandon();
     return fail(error);
   },
 );
@@ -96,7 +102,7 @@ function onRefusal({ statusCode, errMsg, errDlt }: Refusal): void {
 const receiver = createReceiverServer({ handler, onRefusal });
 const address = await receiver.listen(port, host).catch(async (error: unknown) => {
   await engine.close();
-  await unlock();
+  await abandon();
   return fail(error);
 });
 

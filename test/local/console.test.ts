@@ -174,6 +174,33 @@ describe('the transcript, locally', () => {
       await other.close();
     }
   });
+
+  it("answers dynamodb-admin's pages with what to start when the engine is not running", async () => {
+    const stopped = await freePort();
+    const lines: string[] = [];
+    const other = await startConsole([], {
+      port: 0,
+      env: { DYNAMODB_PORT: String(stopped), TABLE_NAME: fixture.tables.messages },
+      log: (line) => lines.push(line),
+    });
+    try {
+      for (const path of ['', 'api/tables']) {
+        const page = await get(`${other.adminUrl}${path}`);
+
+        expect(page.status).toBe(503);
+        expect(page.headers.get('content-type')).toContain('text/html');
+        expect(page.text).toContain(`Nothing answers at http://127.0.0.1:${stopped}`);
+        expect(page.text).toContain('<code>npm start</code>');
+        expect(page.text).not.toContain('ECONNREFUSED');
+      }
+      expect(lines).toEqual([
+        `dynamodb-admin: Nothing answers at http://127.0.0.1:${stopped}: the receiver's engine is not running.`,
+        `dynamodb-admin: Nothing answers at http://127.0.0.1:${stopped}: the receiver's engine is not running.`,
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 /** CloudFormation (mocked) naming the fixture's tables, and the regions the clients were asked in. */

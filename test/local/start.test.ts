@@ -210,6 +210,40 @@ describe('npm start', () => {
     60_000,
   );
 
+  it.each([
+    ['its engine', 'DYNAMODB_PORT'],
+    ['the receiver', 'PORT'],
+  ])(
+    'says when the port of %s is taken, and leaves no data folder it made',
+    async (_, taken) => {
+      // GIVEN a port something else holds, and a DATA_DIR that does not exist yet
+      const parent = await mkdtemp(join(tmpdir(), 'receiver-port-taken-'));
+      const dir = join(parent, 'data');
+      const holder = createServer().listen(0, '127.0.0.1');
+      await once(holder, 'listening');
+      const held = (holder.address() as { port: number }).port;
+      const ports = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()) };
+
+      // WHEN npm start runs on it
+      const started = run('npm', ['start'], { ...ports, [taken]: String(held), DATA_DIR: dir });
+      const code = await started.closed();
+
+      // THEN one line names the port and the settings, and the folder it made is gone again
+      try {
+        expect(code).toBe(1);
+        expect(started.errors().trimEnd()).toBe(
+          `Cannot start the receiver: port ${held} is already in use: stop what uses it, or set PORT / DYNAMODB_PORT`,
+        );
+        await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+        await expect(stat(parent)).resolves.toBeDefined();
+      } finally {
+        holder.close();
+        await rm(parent, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
   it('with credentials, listens on every interface while its engine stays on loopback', async () => {
     // GIVEN the receiver started for OpenIM in Docker
     const dir = await mkdtemp(join(tmpdir(), 'receiver-everywhere-'));

@@ -210,10 +210,13 @@ export const deliveredArb: fc.Arbitrary<Delivered[]> = fc
     ),
   );
 
-/** The unknown fields a message's record must hold: both callbacks', the save-DB's winning. */
+/**
+ * The unknown fields a message's record must hold: both callbacks', the save-DB's winning, as JSON
+ * carries them (a record keeps them as JSON text, where -0 is written 0, the same number).
+ */
 export function expectedUnknownFields(d: Delivered): Record<string, unknown> | undefined {
   if (!d.afterSendExtra && !d.saveDbExtra) return undefined;
-  return { ...d.afterSendExtra, ...d.saveDbExtra };
+  return JSON.parse(JSON.stringify({ ...d.afterSendExtra, ...d.saveDbExtra }));
 }
 
 /** Every callback of every message, some delivered twice, in any order, a few at a time. */

@@ -68,6 +68,26 @@ const RECEIVERS = ['after', 'copy', 'before'] as const;
 /** One run's paired figures: per-round ratios (medians) and the medians they come from. */
 type RunFigures = Record<string, number>;
 
+/** A receiver's per-round samples of one measure, by its name in {@link RECEIVERS}. */
+type Samples = (name: string) => number[];
+
+/** CPU per unit of work, `before` and the copy over `after`: above 1 where `after` uses less. */
+function cpuPairs(cpu: Samples): RunFigures {
+  return {
+    cpuBeforeOverAfter: medianRatio(cpu('before'), cpu('after')),
+    cpuCopyOverAfter: medianRatio(cpu('copy'), cpu('after')),
+  };
+}
+
+/** Rates and CPU, `after` against `before` and against its copy: above 1 where `after` does better. */
+function ratePairs(rate: Samples, cpu: Samples): RunFigures {
+  return {
+    afterOverBefore: medianRatio(rate('after'), rate('before')),
+    afterOverCopy: medianRatio(rate('after'), rate('copy')),
+    ...cpuPairs(cpu),
+  };
+}
+
 /** Extracts `commit` into `dir`, with the shared `node_modules`, and returns `dir`. */
 async function checkout(commit: string, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
@@ -103,10 +123,7 @@ async function warmRun(
     const ops = (name: string) => (windows[name] ?? []).map((w) => w.opsPerSec);
     const cpu = (name: string) => (windows[name] ?? []).map((w) => w.cpuUsPerInvocation);
     return {
-      afterOverBefore: medianRatio(ops('after'), ops('before')),
-      afterOverCopy: medianRatio(ops('after'), ops('copy')),
-      cpuBeforeOverAfter: medianRatio(cpu('before'), cpu('after')),
-      cpuCopyOverAfter: medianRatio(cpu('copy'), cpu('after')),
+      ...ratePairs(ops, cpu),
       cpuAfterUs: median(cpu('after')),
       cpuCopyUs: median(cpu('copy')),
       cpuBeforeUs: median(cpu('before')),
@@ -148,10 +165,10 @@ async function coldRun(
     const ms = (name: string) => (samples[name] ?? []).map((s) => s.coldStartMs);
     const cpu = (name: string) => (samples[name] ?? []).map((s) => s.cpuMs);
     return {
+      // Times, not rates: above 1 where `after` starts faster.
       beforeOverAfter: medianRatio(ms('before'), ms('after')),
       copyOverAfter: medianRatio(ms('copy'), ms('after')),
-      cpuBeforeOverAfter: medianRatio(cpu('before'), cpu('after')),
-      cpuCopyOverAfter: medianRatio(cpu('copy'), cpu('after')),
+      ...cpuPairs(cpu),
       coldRatioAfter: medianRatio(ms('after'), ms('baseline')),
       coldRatioBefore: medianRatio(ms('before'), ms('baseline')),
       afterMs: median(ms('after')),
@@ -215,10 +232,7 @@ async function e2eRun(roots: Record<string, string>, workDir: string): Promise<R
     const of = (name: string) => rates[name] ?? [];
     const cpu = (name: string) => cpus[name] ?? [];
     return {
-      afterOverBefore: medianRatio(of('after'), of('before')),
-      afterOverCopy: medianRatio(of('after'), of('copy')),
-      cpuBeforeOverAfter: medianRatio(cpu('before'), cpu('after')),
-      cpuCopyOverAfter: medianRatio(cpu('copy'), cpu('after')),
+      ...ratePairs(of, cpu),
       afterMsgsPerSec: median(of('after')),
       copyMsgsPerSec: median(of('copy')),
       beforeMsgsPerSec: median(of('before')),

@@ -667,10 +667,10 @@ export function createDynamoArchiveStore({
         seqSet = (await updateMessageIf(serverMsgID, update, condition)) !== undefined;
         // Someone gave it a seq meanwhile: start again from what they wrote.
         if (!seqSet) return store.linkMessage({ serverMsgID, conversationID, seq });
-        message = { ...message, conversationID, seq };
       }
-      // A record whose seq differs from OpenIM's (a callback from another OpenIM at that seq)
-      // keeps its own; OpenIM's seq is linked to it too, so that it is no gap.
+      // The seq to settle is OpenIM's: the one just set, or, for a record that holds another (a
+      // callback from another OpenIM at that seq), OpenIM's linked to it too, so that it is no gap;
+      // the record keeps its own.
       if (message.seq !== seq) message = { ...message, conversationID, seq };
       const step = await settleSeq(message, await readSeq(message.conversationID, message.seq));
       return { ...resultOf(seqSet, step), recovered: false, linked: seqSet || step.linked };

@@ -20,12 +20,14 @@ import {
   type TableTarget,
   type TargetOptions,
 } from '../tools/table-target.ts';
-import { html, problemPage, TRANSCRIPT_ROOT } from '../tools/transcript-html.ts';
+import { html, TRANSCRIPT_ROOT } from '../tools/transcript-html.ts';
 import {
   createTranscriptHandler,
   SECURITY_HEADERS,
+  sendPage,
   type TargetHelp,
   type TranscriptTarget,
+  unreadablePage,
 } from '../tools/transcript-server.ts';
 import { LOCAL_AWS } from './local-engine.ts';
 import {
@@ -225,19 +227,14 @@ export async function startConsole(
   const engineDown = (response: ServerResponse) => {
     const problem = `Nothing answers at ${engineEndpoint}: the receiver's engine is not running.`;
     options.log?.(`dynamodb-admin: ${problem}`);
-    const page = problemPage(
-      { status: 503, title: 'The archive cannot be read', problem, checks: help.checks },
-      undefined,
-    );
-    response.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
-    response.end(page.text);
+    sendPage(response, 503, unreadablePage(problem, help).text);
   };
 
   const route = (request: IncomingMessage, response: ServerResponse) => {
     // A web page elsewhere that renames itself to 127.0.0.1 (DNS rebinding) is turned away.
     if (!isLoopbackHost(request.headers.host)) {
-      response.writeHead(403, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
-      response.end('This console answers only as 127.0.0.1 or localhost.\n');
+      const refusal = 'This console answers only as 127.0.0.1 or localhost.\n';
+      sendPage(response, 403, refusal, 'text/plain; charset=utf-8');
       return;
     }
     const path = new URL(request.url ?? '/', 'http://console.invalid').pathname;

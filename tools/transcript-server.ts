@@ -48,6 +48,31 @@ export interface TargetHelp {
   readonly missingTable: (asked: TranscriptTarget | undefined) => string;
 }
 
+/** Answers with a page (or `type`), under {@link SECURITY_HEADERS}. */
+export function sendPage(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/html; charset=utf-8',
+  extra: Record<string, string> = {},
+): void {
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    ...extra,
+  });
+  response.end(body);
+}
+
+/** The 503 page for an archive that cannot be read: the problem, and what to check. */
+export function unreadablePage(problem: string, help: TargetHelp): Html {
+  return problemPage(
+    { status: 503, title: 'The archive cannot be read', problem, checks: help.checks },
+    undefined,
+  );
+}
+
 /** Options for {@link createTranscriptHandler}. */
 export interface TranscriptOptions {
   /** The tables, resolved when first needed and again after a failure (a stack is read then). */
@@ -211,22 +236,6 @@ export function createTranscriptHandler(
     }
   };
 
-  const send = (
-    response: ServerResponse,
-    status: number,
-    body: string,
-    type = 'text/html; charset=utf-8',
-    extra: Record<string, string> = {},
-  ) => {
-    response.writeHead(status, {
-      ...SECURITY_HEADERS,
-      'content-type': type,
-      'content-length': Buffer.byteLength(body),
-      ...extra,
-    });
-    response.end(body);
-  };
-
   /** Seq notes of the listing's conversations that have a message on the page. */
   const notesFor = async (
     resolved: TranscriptTarget,
@@ -341,15 +350,7 @@ export function createTranscriptHandler(
     options.log?.(`transcript: ${explained}`);
     return {
       status: 503,
-      page: problemPage(
-        {
-          status: 503,
-          title: 'The archive cannot be read',
-          problem: explained.charAt(0).toUpperCase() + explained.slice(1),
-          checks: options.help.checks,
-        },
-        undefined,
-      ),
+      page: unreadablePage(explained.charAt(0).toUpperCase() + explained.slice(1), options.help),
     };
   };
 
@@ -364,37 +365,37 @@ export function createTranscriptHandler(
         },
         undefined,
       );
-      send(response, 405, page.text, undefined, { allow: 'GET, HEAD' });
+      sendPage(response, 405, page.text, undefined, { allow: 'GET, HEAD' });
       return;
     }
     const path = url.pathname.replace(/\/+$/, '') || '/';
     try {
       if (path === STYLESHEET_PATH) {
-        send(response, 200, TRANSCRIPT_CSS, 'text/css; charset=utf-8');
+        sendPage(response, 200, TRANSCRIPT_CSS, 'text/css; charset=utf-8');
         return;
       }
       if (path === TRANSCRIPT_ROOT) {
         const resolved = await target();
         // One read of a key no message has: the start page already says if the table is out of reach.
         await findMessage(resolved, '~reachable');
-        send(response, 200, startPage({ source: resolved.source }).text);
+        sendPage(response, 200, startPage({ source: resolved.source }).text);
         return;
       }
       const kind = path.startsWith(`${TRANSCRIPT_ROOT}/`)
         ? path.slice(TRANSCRIPT_ROOT.length + 1)
         : '';
       if (kind === 'message') {
-        send(response, 200, (await message(url.searchParams)).text);
+        sendPage(response, 200, (await message(url.searchParams)).text);
         return;
       }
       const listing = listingFrom(kind, url.searchParams);
       if (!listing) {
         throw new Refusal(404, 'Not found', 'There is no such page here.');
       }
-      send(response, 200, (await transcript(listing, url.searchParams)).text);
+      sendPage(response, 200, (await transcript(listing, url.searchParams)).text);
     } catch (error) {
       const { status, page } = problem(error);
-      if (!response.headersSent) send(response, status, page.text);
+      if (!response.headersSent) sendPage(response, status, page.text);
       else response.destroy();
     }
   };
